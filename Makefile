@@ -1,0 +1,56 @@
+# Lien: make demo (try it), make test (everything CI runs), make lint, make bench.
+SHELL := /bin/bash
+PY := .venv/bin/python
+MANAGE := $(PY) manage.py
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_WORKERS ?= auto
+
+.PHONY: setup setup-dev demo serve migrate messages test test-sqlite test-postgres lint bench clean
+
+setup:
+	scripts/setup.sh
+
+setup-dev:
+	scripts/setup.sh --dev
+
+migrate: setup
+	$(MANAGE) migrate --no-input -v 0
+
+demo: setup migrate
+	$(MANAGE) collectstatic --no-input -v 0
+	$(MANAGE) seed_demo
+	@echo "Lien tourne sur http://$(HOST):$(PORT)/ (Ctrl+C pour arrêter)"
+	$(MANAGE) runserver $(HOST):$(PORT) --insecure
+
+messages: setup-dev
+	cd src/lien && ../../$(MANAGE) makemessages -l en --no-obsolete && ../../$(MANAGE) compilemessages
+
+lint: setup-dev
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+	$(MANAGE) makemigrations --check --dry-run -v 1
+	.venv/bin/mypy src/lien/core/policy.py src/lien/*/services.py
+
+test: lint
+	@$(MAKE) --no-print-directory test-sqlite
+	@$(MAKE) --no-print-directory test-postgres
+
+test-sqlite: setup-dev
+	@echo "== Test suite on SQLite (embedded mode) =="
+	env -u DATABASE_URL -u REDIS_URL .venv/bin/pytest -n $(PYTEST_WORKERS) -q
+
+test-postgres: setup-dev
+	@if [ -z "$$DATABASE_URL" ]; then \
+	  echo "== SKIPPED: the PostgreSQL run (DATABASE_URL is not set) =="; \
+	else \
+	  echo "== Test suite on PostgreSQL ($${DATABASE_URL%%\?*}) with Redis ($${REDIS_URL:-not set}) =="; \
+	  [ -n "$$REDIS_URL" ] || echo "== SKIPPED: Redis (REDIS_URL is not set) =="; \
+	  .venv/bin/pytest -n $(PYTEST_WORKERS) -q -m "not browser"; \
+	fi
+
+bench: setup-dev
+	@echo "No benchmark yet."
+
+clean:
+	rm -rf .venv var

@@ -1,0 +1,19 @@
+import pytest
+
+from lien.tests.factories import make_cast
+
+
+@pytest.fixture
+def cast(db):
+    return make_cast()
+
+
+@pytest.fixture
+def login(client):
+    """Log the test client in as the given profile's (or user's) account."""
+
+    def do_login(who):
+        client.force_login(getattr(who, "user", who))
+        return client
+
+    return do_login

@@ -1,0 +1,196 @@
+"""Every "may this user …?" question of Lien, answered in one place.
+
+Plain functions of (user, object) that return a boolean, so that views, services and tests ask
+the same question the same way. A user's rights are the union of the rights of their profiles
+(a teacher who is also a parent sees their own child's data as a parent).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db.models import Q, QuerySet
+
+from lien.core.models import (
+    Establishment,
+    Group,
+    ParentLink,
+    Profile,
+    SchoolClass,
+    TeachingAssignment,
+    TutorLink,
+)
+
+if TYPE_CHECKING:
+    from lien.accounts.models import User
+
+Role = Profile.Role
+StaffFunction = Profile.StaffFunction
+
+ACCOUNT_MANAGERS = (StaffFunction.DIRECTION, StaffFunction.ENT_ADMIN)
+
+
+def _profiles(user: User) -> QuerySet[Profile]:
+    if not user.is_authenticated or not user.is_active:
+        return Profile.objects.none()
+    return Profile.objects.filter(user=user)
+
+
+def is_staff_of(user: User, establishment: Establishment, functions=None) -> bool:
+    profiles = _profiles(user).filter(role=Role.STAFF, establishment=establishment)
+    if functions is not None:
+        profiles = profiles.filter(staff_function__in=functions)
+    return profiles.exists()
+
+
+def is_operator_of(user: User, establishment: Establishment) -> bool:
+    return (
+        _profiles(user)
+        .filter(role=Role.OPERATOR, collectivity_id=establishment.collectivity_id)
+        .exists()
+    )
+
+
+def can_view_establishment(user: User, establishment: Establishment) -> bool:
+    """Members of the establishment and the operators of its collectivité."""
+    return _profiles(user).filter(establishment=establishment).exists() or is_operator_of(
+        user, establishment
+    )
+
+
+def can_manage_accounts(user: User, establishment: Establishment) -> bool:
+    """Import, print activation letters, see account states: direction and ENT administrators."""
+    return is_staff_of(user, establishment, ACCOUNT_MANAGERS)
+
+
+def can_see_account_states(user: User, establishment: Establishment) -> bool:
+    """Activation state and last login of each account: the establishment's staff."""
+    return is_staff_of(user, establishment)
+
+
+def teaches_class(user: User, school_class: SchoolClass) -> bool:
+    """The user teaches the class, either directly or through a group holding some of its pupils."""
+    direct = Q(school_class=school_class)
+    through_group = Q(group__members__enrolments__school_class=school_class)
+    return (
+        TeachingAssignment.objects.filter(teacher__user=user, teacher__role=Role.TEACHER)
+        .filter(direct | through_group)
+        .exists()
+        or SchoolClass.objects.filter(pk=school_class.pk, main_teacher__user=user).exists()
+    )
+
+
+def can_view_class_roster(user: User, school_class: SchoolClass) -> bool:
+    """The list of pupils of a class: its establishment's staff and its teachers."""
+    return is_staff_of(user, school_class.establishment) or teaches_class(user, school_class)
+
+
+def can_view_class(user: User, school_class: SchoolClass) -> bool:
+    """The class's page: roster readers, its pupils and their parents."""
+    if can_view_class_roster(user, school_class):
+        return True
+    students = Profile.objects.filter(enrolments__school_class=school_class)
+    return (
+        students.filter(user=user).exists()
+        or ParentLink.objects.filter(parent__user=user, student__in=students).exists()
+    )
+
+
+def can_view_group(user: User, group: Group) -> bool:
+    return (
+        is_staff_of(user, group.establishment)
+        or group.teachings.filter(teacher__user=user).exists()
+        or group.members.filter(user=user).exists()
+        or ParentLink.objects.filter(parent__user=user, student__in=group.members.all()).exists()
+    )
+
+
+def is_parent_of(user: User, student: Profile) -> bool:
+    return ParentLink.objects.filter(parent__user=user, student=student).exists()
+
+
+def teaches_student(user: User, student: Profile) -> bool:
+    classes = SchoolClass.objects.filter(
+        enrolments__student=student, enrolments__school_year__is_current=True
+    )
+    return (
+        TeachingAssignment.objects.filter(teacher__user=user)
+        .filter(Q(school_class__in=classes) | Q(group__members=student))
+        .exists()
+        or classes.filter(main_teacher__user=user).exists()
+    )
+
+
+def can_view_student(user: User, student: Profile) -> bool:
+    """A pupil's data: the pupil, their parents, their teachers, their tutors and the staff."""
+    if student.role != Role.STUDENT:
+        return False
+    return (
+        student.user_id == user.pk
+        or is_parent_of(user, student)
+        or teaches_student(user, student)
+        or TutorLink.objects.filter(tutor__user=user, student=student).exists()
+        or (student.establishment is not None and is_staff_of(user, student.establishment))
+    )
+
+
+def children_of(user: User) -> QuerySet[Profile]:
+    """The pupils the user is a parent of, in every establishment."""
+    return (
+        Profile.objects.filter(role=Role.STUDENT, parent_links__parent__user=user)
+        .select_related("user", "establishment")
+        .distinct()
+        .order_by("user__first_name", "user__last_name")
+    )
+
+
+def can_write_to(sender: User, recipient: User) -> bool:
+    """Whether the sender may start a conversation with the recipient.
+
+    Adults of an establishment (teachers, staff) write to anyone of it. Pupils write to the
+    adults of their establishment and to their classmates, never to another family's parents.
+    Parents write to the adults of their children's establishments and to their children.
+    Operators write to the staff of their collectivité's establishments.
+    Nobody writes across establishments otherwise.
+    """
+    if not sender.is_authenticated or sender.pk == recipient.pk or not recipient.is_active:
+        return False
+    recipient_profiles = list(_profiles(recipient).select_related("establishment"))
+    return any(
+        _profile_may_write_to(mine, theirs)
+        for mine in _profiles(sender)
+        for theirs in recipient_profiles
+    )
+
+
+def _profile_may_write_to(mine: Profile, theirs: Profile) -> bool:
+    if mine.role == Role.OPERATOR:
+        return (
+            theirs.role == Role.STAFF
+            and theirs.establishment is not None
+            and theirs.establishment.collectivity_id == mine.collectivity_id
+        )
+    if theirs.establishment_id != mine.establishment_id:
+        return False
+    adults = {Role.TEACHER, Role.STAFF}
+    if mine.role in adults or theirs.role in adults:
+        return True
+    if theirs.role != Role.STUDENT:
+        return False
+    if mine.role == Role.STUDENT:
+        return _classmates(mine, theirs)
+    if mine.role == Role.PARENT:
+        return ParentLink.objects.filter(parent=mine, student=theirs).exists()
+    if mine.role == Role.TUTOR:
+        return TutorLink.objects.filter(tutor=mine, student=theirs).exists()
+    return False
+
+
+def _classmates(first: Profile, second: Profile) -> bool:
+    return (
+        SchoolClass.objects.filter(
+            enrolments__student=first, enrolments__school_year__is_current=True
+        )
+        .filter(enrolments__student=second)
+        .exists()
+    )

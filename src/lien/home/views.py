@@ -1,0 +1,44 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from lien.core.models import Establishment, Profile
+from lien.core.policy import can_manage_accounts
+from lien.core.profiles import active_profile, choose_profile
+from lien.home import services
+
+Role = Profile.Role
+
+
+@login_required
+def index(request):
+    profile = active_profile(request)
+    if profile is None:
+        return render(request, "home/no_profile.html", status=200)
+    context = {"profile": profile}
+    if profile.role == Role.STUDENT:
+        context["overview"] = services.student_overview(profile)
+    elif profile.role == Role.PARENT:
+        children, overview = services.parent_overview(request.user, request.GET.get("enfant"))
+        context.update(children=children, overview=overview)
+    elif profile.role == Role.TEACHER:
+        context["teachings"] = services.teacher_overview(profile)
+    elif profile.role == Role.STAFF:
+        context["classes"] = services.class_summaries(profile.establishment)
+        context["manages_accounts"] = can_manage_accounts(request.user, profile.establishment)
+    elif profile.role == Role.OPERATOR:
+        establishments = Establishment.objects.filter(collectivity=profile.collectivity)
+        context["establishments"] = services.establishment_summaries(establishments)
+    elif profile.role == Role.TUTOR:
+        context["students"] = services.tutored_students(profile)
+    return render(request, f"home/{profile.role}.html", context)
+
+
+@login_required
+@require_POST
+def switch_profile(request):
+    if not choose_profile(request, request.POST.get("profile", "")):
+        messages.error(request, _("Ce profil n'est pas le vôtre."))
+    return redirect("home:index")

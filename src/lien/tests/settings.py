@@ -1,0 +1,14 @@
+import os
+
+from lien.settings import *  # noqa: F403
+from lien.settings import CACHES
+
+# Fast hashing in tests; the real hashers are exercised by test_passwords.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+CELERY_TASK_ALWAYS_EAGER = True
+STORAGES["staticfiles"] = {  # noqa: F405
+    "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+}
+# pytest-xdist workers share one Redis: keep their keys apart.
+CACHES["default"]["KEY_PREFIX"] = "lien-test-" + os.environ.get("PYTEST_XDIST_WORKER", "main")

@@ -1,0 +1,10 @@
+from django.urls import include, path
+from django.views.generic import RedirectView
+from django.views.i18n import set_language
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="home:index"), name="root"),
+    path("", include("lien.accounts.urls")),
+    path("accueil/", include("lien.home.urls")),
+    path("langue/", set_language, name="set_language"),
+]
