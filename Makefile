@@ -50,7 +50,7 @@ test-postgres: setup-dev
 	fi
 
 bench: setup-dev
-	@echo "No benchmark yet."
+	env -u DATABASE_URL -u REDIS_URL $(PY) bench/run.py
 
 clean:
 	rm -rf .venv var

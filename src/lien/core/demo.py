@@ -160,7 +160,13 @@ class SchoolBuilder:
         class_names: list[str],
         students_per_class: int,
         teacher_count: int,
+        student_count: int | None = None,
     ) -> Establishment:
+        """One establishment with its current school year, its people and their links.
+
+        Classes are filled `students_per_class` at a time; with `student_count`, that many pupils
+        are created (at most `students_per_class` × the classes), the last class taking the rest.
+        """
         establishment = Establishment.objects.create(
             collectivity=collectivity, name=name, uai=uai, kind=kind, city=city
         )
@@ -191,7 +197,11 @@ class SchoolBuilder:
         teachers = self.create_profiles(teacher_users, establishment, Profile.Role.TEACHER, "P")
         self.assign_teachings(teachers, subjects, classes, groups)
 
-        student_specs = [self.person() for _ in range(students_per_class * len(classes))]
+        if student_count is None:
+            student_count = students_per_class * len(classes)
+        if student_count > students_per_class * len(classes):
+            raise ValueError("More pupils than the classes can hold.")
+        student_specs = [self.person() for _ in range(student_count)]
         students = self.create_profiles(
             self.create_users(student_specs), establishment, Profile.Role.STUDENT, "E"
         )

@@ -30,8 +30,13 @@ StaffFunction = Profile.StaffFunction
 ACCOUNT_MANAGERS = (StaffFunction.DIRECTION, StaffFunction.ENT_ADMIN)
 
 
+def _may_act(user: User) -> bool:
+    """Anonymous visitors and deactivated accounts hold no right, whatever their profiles."""
+    return user.is_authenticated and user.is_active
+
+
 def _profiles(user: User) -> QuerySet[Profile]:
-    if not user.is_authenticated or not user.is_active:
+    if not _may_act(user):
         return Profile.objects.none()
     return Profile.objects.filter(user=user)
 
@@ -68,10 +73,21 @@ def can_see_account_states(user: User, establishment: Establishment) -> bool:
     return is_staff_of(user, establishment)
 
 
+def can_enable_two_factor(user: User) -> bool:
+    """Two-factor authentication (TOTP) is offered to staff accounts, in any establishment."""
+    return _profiles(user).filter(role=Role.STAFF).exists()
+
+
 def teaches_class(user: User, school_class: SchoolClass) -> bool:
     """The user teaches the class, either directly or through a group holding some of its pupils."""
+    if not _may_act(user):
+        return False
     direct = Q(school_class=school_class)
-    through_group = Q(group__members__enrolments__school_class=school_class)
+    # Only a group of the class's own school year: last year's group says nothing about this year.
+    through_group = Q(
+        group__members__enrolments__school_class=school_class,
+        group__school_year_id=school_class.school_year_id,
+    )
     return (
         TeachingAssignment.objects.filter(teacher__user=user, teacher__role=Role.TEACHER)
         .filter(direct | through_group)
@@ -87,6 +103,8 @@ def can_view_class_roster(user: User, school_class: SchoolClass) -> bool:
 
 def can_view_class(user: User, school_class: SchoolClass) -> bool:
     """The class's page: roster readers, its pupils and their parents."""
+    if not _may_act(user):
+        return False
     if can_view_class_roster(user, school_class):
         return True
     students = Profile.objects.filter(enrolments__school_class=school_class)
@@ -97,6 +115,8 @@ def can_view_class(user: User, school_class: SchoolClass) -> bool:
 
 
 def can_view_group(user: User, group: Group) -> bool:
+    if not _may_act(user):
+        return False
     return (
         is_staff_of(user, group.establishment)
         or group.teachings.filter(teacher__user=user).exists()
@@ -106,16 +126,21 @@ def can_view_group(user: User, group: Group) -> bool:
 
 
 def is_parent_of(user: User, student: Profile) -> bool:
+    if not _may_act(user):
+        return False
     return ParentLink.objects.filter(parent__user=user, student=student).exists()
 
 
 def teaches_student(user: User, student: Profile) -> bool:
+    if not _may_act(user):
+        return False
     classes = SchoolClass.objects.filter(
         enrolments__student=student, enrolments__school_year__is_current=True
     )
+    current_group = Q(group__members=student, group__school_year__is_current=True)
     return (
         TeachingAssignment.objects.filter(teacher__user=user)
-        .filter(Q(school_class__in=classes) | Q(group__members=student))
+        .filter(Q(school_class__in=classes) | current_group)
         .exists()
         or classes.filter(main_teacher__user=user).exists()
     )
@@ -123,7 +148,7 @@ def teaches_student(user: User, student: Profile) -> bool:
 
 def can_view_student(user: User, student: Profile) -> bool:
     """A pupil's data: the pupil, their parents, their teachers, their tutors and the staff."""
-    if student.role != Role.STUDENT:
+    if student.role != Role.STUDENT or not _may_act(user):
         return False
     return (
         student.user_id == user.pk
@@ -136,6 +161,8 @@ def can_view_student(user: User, student: Profile) -> bool:
 
 def children_of(user: User) -> QuerySet[Profile]:
     """The pupils the user is a parent of, in every establishment."""
+    if not _may_act(user):
+        return Profile.objects.none()
     return (
         Profile.objects.filter(role=Role.STUDENT, parent_links__parent__user=user)
         .select_related("user", "establishment")
@@ -148,7 +175,8 @@ def can_write_to(sender: User, recipient: User) -> bool:
     """Whether the sender may start a conversation with the recipient.
 
     Adults of an establishment (teachers, staff) write to anyone of it. Pupils write to the
-    adults of their establishment and to their classmates, never to another family's parents.
+    adults of their establishment, to their classmates and to their own parents, never to another
+    family's parents.
     Parents write to the adults of their children's establishments and to their children.
     Operators write to the staff of their collectivité's establishments.
     Nobody writes across establishments otherwise.
@@ -175,6 +203,8 @@ def _profile_may_write_to(mine: Profile, theirs: Profile) -> bool:
     adults = {Role.TEACHER, Role.STAFF}
     if mine.role in adults or theirs.role in adults:
         return True
+    if mine.role == Role.STUDENT and theirs.role == Role.PARENT:
+        return ParentLink.objects.filter(parent=theirs, student=mine).exists()
     if theirs.role != Role.STUDENT:
         return False
     if mine.role == Role.STUDENT:

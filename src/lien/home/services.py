@@ -3,6 +3,7 @@
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
 from django.db.models import Count, Q
 
 from lien.core.models import (
@@ -32,23 +33,48 @@ class TeachingOverview:
     is_main_class: bool = False
 
 
+def student_overviews(students: list[Profile]) -> list[StudentOverview]:
+    """Class, groups and teachers of each pupil, in four queries whatever their number."""
+    enrolments = {
+        e.student_id: e
+        for e in Enrolment.objects.filter(
+            student__in=students, school_year__is_current=True
+        ).select_related("school_class__main_teacher__user")
+    }
+    memberships = Group.members.through.objects.filter(
+        profile__in=students, group__school_year__is_current=True
+    ).select_related("group")
+    groups_of: dict[int, list[Group]] = defaultdict(list)
+    for membership in memberships:
+        groups_of[membership.profile_id].append(membership.group)
+    class_ids = {e.school_class_id for e in enrolments.values()}
+    group_ids = {g.pk for groups in groups_of.values() for g in groups}
+    teachings = TeachingAssignment.objects.filter(
+        Q(school_class_id__in=class_ids) | Q(group_id__in=group_ids)
+    ).select_related("subject", "teacher__user")
+    teachers_of_class: dict[int, set] = defaultdict(set)
+    teachers_of_group: dict[int, set] = defaultdict(set)
+    for teaching in teachings:
+        entry = (teaching.subject.name, teaching.teacher.user.get_full_name())
+        if teaching.school_class_id:
+            teachers_of_class[teaching.school_class_id].add(entry)
+        else:
+            teachers_of_group[teaching.group_id].add(entry)
+
+    overviews = []
+    for student in students:
+        enrolment = enrolments.get(student.pk)
+        groups = sorted(groups_of[student.pk], key=lambda g: g.name)
+        teachers = set(teachers_of_class[enrolment.school_class_id]) if enrolment else set()
+        for group in groups:
+            teachers |= teachers_of_group[group.pk]
+        school_class = enrolment.school_class if enrolment else None
+        overviews.append(StudentOverview(student, school_class, groups, sorted(teachers)))
+    return overviews
+
+
 def student_overview(student: Profile) -> StudentOverview:
-    enrolment = (
-        Enrolment.objects.filter(student=student, school_year__is_current=True)
-        .select_related("school_class__main_teacher__user")
-        .first()
-    )
-    school_class = enrolment.school_class if enrolment else None
-    groups = list(student.student_groups.filter(school_year__is_current=True))
-    teachings = (
-        TeachingAssignment.objects.filter(
-            (Q(school_class=school_class) if school_class else Q(pk__in=[])) | Q(group__in=groups)
-        )
-        .select_related("subject", "teacher__user")
-        .order_by("subject__name")
-    )
-    teachers = sorted({(t.subject.name, t.teacher.user.get_full_name()) for t in teachings})
-    return StudentOverview(student, school_class, groups, teachers)
+    return student_overviews([student])[0]
 
 
 def parent_overview(
@@ -152,6 +178,21 @@ def establishment_summaries(establishments) -> list[EstablishmentSummary]:
     return summaries
 
 
+SUMMARY_CACHE_SECONDS = 300
+
+
+def collectivity_summaries(collectivity) -> list[EstablishmentSummary]:
+    """The operator's table. Counting every account of a Région takes time that grows with
+    it, and the figures need not be live: they are cached for a few minutes."""
+    key = f"home:collectivity-summaries:{collectivity.code}"
+    summaries = cache.get(key)
+    if summaries is None:
+        establishments = Establishment.objects.filter(collectivity=collectivity)
+        summaries = establishment_summaries(list(establishments))
+        cache.set(key, summaries, SUMMARY_CACHE_SECONDS)
+    return summaries
+
+
 def tutored_students(tutor: Profile) -> list[StudentOverview]:
     links = TutorLink.objects.filter(tutor=tutor).select_related("student__user")
-    return [student_overview(link.student) for link in links]
+    return student_overviews([link.student for link in links])

@@ -4,7 +4,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from lien.core.models import Establishment, Profile
+from lien.core.models import Profile
 from lien.core.policy import can_manage_accounts
 from lien.core.profiles import active_profile, choose_profile
 from lien.home import services
@@ -29,8 +29,8 @@ def index(request):
         context["classes"] = services.class_summaries(profile.establishment)
         context["manages_accounts"] = can_manage_accounts(request.user, profile.establishment)
     elif profile.role == Role.OPERATOR:
-        establishments = Establishment.objects.filter(collectivity=profile.collectivity)
-        context["establishments"] = services.establishment_summaries(establishments)
+        context["establishments"] = services.collectivity_summaries(profile.collectivity)
+        context["summary_minutes"] = services.SUMMARY_CACHE_SECONDS // 60
     elif profile.role == Role.TUTOR:
         context["students"] = services.tutored_students(profile)
     return render(request, f"home/{profile.role}.html", context)

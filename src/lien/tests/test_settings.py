@@ -13,7 +13,9 @@ MANAGE = Path(__file__).resolve().parents[3] / "manage.py"
 
 
 def run_manage(*args, **env):
-    environment = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    # Run as an operator would: without the test settings, nor the browser tests' async flag.
+    left_out = {"DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    environment = {k: v for k, v in os.environ.items() if k not in left_out}
     environment.update(env)
     return subprocess.run(
         [sys.executable, str(MANAGE), *args],
