@@ -53,9 +53,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "lien.accounts.middleware.SessionLifetimeMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After MessageMiddleware: it tells the user why their session ended.
+    "lien.accounts.middleware.SessionLifetimeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -171,6 +172,8 @@ SESSION_COOKIE_AGE = LIEN_SESSION_MAX_HOURS * 3600
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 LIEN_ACTIVATION_CODE_DAYS = envint("LIEN_ACTIVATION_CODE_DAYS", 90)
+# The name authentication applications show next to the account (two-factor for staff).
+OTP_TOTP_ISSUER = envstr("LIEN_TOTP_ISSUER", "Lien")
 
 # Internationalisation: French first, English second.
 LANGUAGE_CODE = "fr"

@@ -26,8 +26,9 @@ def axes_username(request, credentials) -> str:
 class UsernameOrEmailBackend(ModelBackend):
     def authenticate(self, request, username=None, password=None, **kwargs):
         user = find_user(username)
-        if user is None or password is None:
-            # Spend the same time as a real check so that timing tells nothing.
+        if user is None or password is None or not user.has_usable_password():
+            # Spend the same time as a real check, so that timing tells nothing of whether the
+            # account exists or still waits for its activation letter.
             get_user_model()().set_password(password or "")
             return None
         if user.check_password(password) and self.user_can_authenticate(user):

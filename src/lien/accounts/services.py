@@ -1,5 +1,6 @@
 """Writes of the accounts domain: logging in and out, ending sessions."""
 
+from axes.utils import reset as reset_axes_attempts
 from django.contrib.auth import login, update_session_auth_hash
 from django.http import HttpRequest
 
@@ -16,3 +17,8 @@ def do_logout_everywhere(request: HttpRequest, user: User) -> None:
     user.session_version += 1
     user.save(update_fields=["session_version"])
     update_session_auth_hash(request, user)
+
+
+def do_reset_login_failures(user: User) -> None:
+    """Forget the failed logins of the account, which lifts its lockout (django-axes)."""
+    reset_axes_attempts(username=user.get_username())

@@ -9,7 +9,8 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from lien.accounts.forms import LoginForm
-from lien.accounts.services import do_login
+from lien.accounts.views.activation import login_with_activation_code
+from lien.accounts.views.security import finish_password_login
 
 
 def _next_url(request) -> str:
@@ -27,14 +28,18 @@ def login_view(request):
         return redirect("home:index")
     form = LoginForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        # An activation code typed as the password: first login (or a new letter).
+        activation_response = login_with_activation_code(request, form, _next_url(request))
+        if activation_response is not None:
+            return activation_response
         user = authenticate(
             request,
             username=form.cleaned_data["username"],
             password=form.cleaned_data["password"],
         )
         if user is not None:
-            do_login(request, user)
-            return redirect(_next_url(request) or "home:index")
+            # Asks for the two-factor code when enabled; remembers this browser.
+            return finish_password_login(request, user, _next_url(request))
         if not getattr(request, "axes_locked_out", False):
             form.add_error(
                 None,
@@ -49,9 +54,13 @@ def login_view(request):
     )
 
 
-def lockout(request, credentials, *args, **kwargs):
-    """Shown instead of the login page while an account is locked after repeated failures."""
+def lockout(request, original_response=None, credentials=None, *args, **kwargs):
+    """Shown instead of the login page while an account is locked after repeated failures.
+
+    django-axes calls it as (request, original_response, credentials).
+    """
     form = LoginForm(initial={"username": (credentials or {}).get("username", "")})
+    form.cleaned_data = {}  # lets the unbound form (which keeps the username) take an error
     form.add_error(
         None,
         _(
