@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "lien.core",
     "lien.accounts",
     "lien.home",
+    "lien.directory",
 ]
 
 MIDDLEWARE = [

@@ -6,5 +6,6 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="home:index"), name="root"),
     path("", include("lien.accounts.urls")),
     path("accueil/", include("lien.home.urls")),
+    path("annuaire/", include("lien.directory.urls")),
     path("langue/", set_language, name="set_language"),
 ]

@@ -1,7 +1,6 @@
 """Builds realistic schools fast (bulk inserts), for the demo and for the benchmarks."""
 
 import random
-import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
@@ -21,6 +20,7 @@ from lien.core.models import (
     Subject,
     TeachingAssignment,
 )
+from lien.lib.usernames import unique_username
 
 FIRST_NAMES = (
     "Léa Emma Jade Louise Alice Chloé Lina Mila Rose Anna Inès Ambre Julia Léna Manon Zoé "
@@ -81,11 +81,6 @@ COLLEGE_SUBJECTS = [
 LANGUAGE_GROUPS = {"Espagnol": "LV2 Espagnol", "Allemand": "LV2 Allemand"}
 
 
-def slug(text: str) -> str:
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return "".join(ch for ch in ascii_text.lower() if ch.isalnum() or ch in ".-")
-
-
 def current_school_year_bounds(today: date | None = None) -> tuple[str, date, date]:
     today = today or timezone.localdate()
     start_year = today.year if today.month >= 8 else today.year - 1
@@ -115,16 +110,10 @@ class SchoolBuilder:
         self.rng = random.Random(seed)
         self.User = get_user_model()
         self.password_hash = password_hash or make_password(None)
-        self.taken = set(self.User.objects.values_list("username", flat=True))
+        self.taken = {name.lower() for name in self.User.objects.values_list("username", flat=True)}
 
     def unique_username(self, first: str, last: str) -> str:
-        base = f"{slug(first)}.{slug(last).replace('-', '')}"[:140]
-        candidate, n = base, 1
-        while candidate in self.taken:
-            n += 1
-            candidate = f"{base}{n}"
-        self.taken.add(candidate)
-        return candidate
+        return unique_username(first, last, self.taken)
 
     def person(self, first: str | None = None, last: str | None = None) -> PersonSpec:
         first = first or self.rng.choice(FIRST_NAMES)

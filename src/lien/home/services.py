@@ -56,9 +56,9 @@ def student_overviews(students: list[Profile]) -> list[StudentOverview]:
     teachers_of_group: dict[int, set] = defaultdict(set)
     for teaching in teachings:
         entry = (teaching.subject.name, teaching.teacher.user.get_full_name())
-        if teaching.school_class_id:
+        if teaching.school_class_id is not None:
             teachers_of_class[teaching.school_class_id].add(entry)
-        else:
+        elif teaching.group_id is not None:
             teachers_of_group[teaching.group_id].add(entry)
 
     overviews = []
