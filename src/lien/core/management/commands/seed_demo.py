@@ -17,7 +17,7 @@ DEMO_LOGINS = [
     ("Élève (lycée)", "eleve"),
     ("Parent (deux enfants, lycée et collège)", "parent"),
     ("Enseignant (lycée)", "enseignant"),
-    ("Enseignante au collège et mère d'un lycéen", "enseignant.parent"),
+    ("Enseignant au collège et parent d'un lycéen", "enseignant.parent"),
     ("Direction (proviseur)", "direction"),
     ("Vie scolaire (CPE)", "cpe"),
     ("Documentaliste", "documentaliste"),
@@ -88,12 +88,12 @@ class Command(BaseCommand):
         college_child.user.save(update_fields=["last_name"])
 
         rename(_profiles(lycee, Role.TEACHER).get(external_id="P00001"), "enseignant")
-        mother = rename(_profiles(college, Role.TEACHER).first(), "enseignant.parent")
+        teacher_parent = rename(_profiles(college, Role.TEACHER).first(), "enseignant.parent")
         lycee_child = lycee_students[40]
-        mother_profile = Profile.objects.create(
-            user=mother.user, role=Role.PARENT, establishment=lycee, external_id="R-DEMO2"
+        teacher_parent_profile = Profile.objects.create(
+            user=teacher_parent.user, role=Role.PARENT, establishment=lycee, external_id="R-DEMO2"
         )
-        ParentLink.objects.create(parent=mother_profile, student=lycee_child)
+        ParentLink.objects.create(parent=teacher_parent_profile, student=lycee_child)
 
         for function, username, first, last in [
             (Function.DIRECTION, "direction", "Catherine", "Lemoine"),
