@@ -156,7 +156,8 @@ PASSWORD_RESET_TIMEOUT = 60 * 60 * 2
 
 # Lockout after repeated failures, keyed on the account: a whole school shares one address.
 AXES_FAILURE_LIMIT = envint("LIEN_LOGIN_FAILURE_LIMIT", 5)
-AXES_COOLOFF_TIME = timedelta(minutes=envint("LIEN_LOGIN_COOLOFF_MINUTES", 15))
+# With 5 failures and a 30-minute cool-off, at most 5 passwords per account are tried per 30 min.
+AXES_COOLOFF_TIME = timedelta(minutes=envint("LIEN_LOGIN_COOLOFF_MINUTES", 30))
 AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_USERNAME_CALLABLE = "lien.accounts.backends.axes_username"
 AXES_RESET_ON_SUCCESS = True
