@@ -30,7 +30,7 @@ lint: setup-dev
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 	$(MANAGE) makemigrations --check --dry-run -v 1
-	.venv/bin/mypy src/lien/core/policy.py src/lien/*/services.py
+	.venv/bin/mypy src/lien/*/policy.py src/lien/*/services.py
 
 test: lint
 	@$(MAKE) --no-print-directory test-sqlite

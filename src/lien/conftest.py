@@ -17,3 +17,6 @@ def login(client):
         return client
 
     return do_login
+
+
+from lien.tests.world import world  # noqa: E402, F401  (the fixture, for the permission matrices)

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "lien.accounts",
     "lien.home",
     "lien.directory",
+    "lien.messaging",
 ]
 
 MIDDLEWARE = [
@@ -97,7 +98,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": VAR_DIR / "lien.sqlite3",
+            "NAME": str(VAR_DIR / "lien.sqlite3"),
             "OPTIONS": {
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
                 "transaction_mode": "IMMEDIATE",

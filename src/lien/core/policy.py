@@ -30,13 +30,13 @@ StaffFunction = Profile.StaffFunction
 ACCOUNT_MANAGERS = (StaffFunction.DIRECTION, StaffFunction.ENT_ADMIN)
 
 
-def _may_act(user: User) -> bool:
+def may_act(user: User) -> bool:
     """Anonymous visitors and deactivated accounts hold no right, whatever their profiles."""
     return user.is_authenticated and user.is_active
 
 
 def _profiles(user: User) -> QuerySet[Profile]:
-    if not _may_act(user):
+    if not may_act(user):
         return Profile.objects.none()
     return Profile.objects.filter(user=user)
 
@@ -80,7 +80,7 @@ def can_enable_two_factor(user: User) -> bool:
 
 def teaches_class(user: User, school_class: SchoolClass) -> bool:
     """The user teaches the class, either directly or through a group holding some of its pupils."""
-    if not _may_act(user):
+    if not may_act(user):
         return False
     direct = Q(school_class=school_class)
     # Only a group of the class's own school year: last year's group says nothing about this year.
@@ -103,7 +103,7 @@ def can_view_class_roster(user: User, school_class: SchoolClass) -> bool:
 
 def can_view_class(user: User, school_class: SchoolClass) -> bool:
     """The class's page: roster readers, its pupils and their parents."""
-    if not _may_act(user):
+    if not may_act(user):
         return False
     if can_view_class_roster(user, school_class):
         return True
@@ -115,7 +115,7 @@ def can_view_class(user: User, school_class: SchoolClass) -> bool:
 
 
 def can_view_group(user: User, group: Group) -> bool:
-    if not _may_act(user):
+    if not may_act(user):
         return False
     return (
         is_staff_of(user, group.establishment)
@@ -126,13 +126,13 @@ def can_view_group(user: User, group: Group) -> bool:
 
 
 def is_parent_of(user: User, student: Profile) -> bool:
-    if not _may_act(user):
+    if not may_act(user):
         return False
     return ParentLink.objects.filter(parent__user=user, student=student).exists()
 
 
 def teaches_student(user: User, student: Profile) -> bool:
-    if not _may_act(user):
+    if not may_act(user):
         return False
     classes = SchoolClass.objects.filter(
         enrolments__student=student, enrolments__school_year__is_current=True
@@ -148,7 +148,7 @@ def teaches_student(user: User, student: Profile) -> bool:
 
 def can_view_student(user: User, student: Profile) -> bool:
     """A pupil's data: the pupil, their parents, their teachers, their tutors and the staff."""
-    if student.role != Role.STUDENT or not _may_act(user):
+    if student.role != Role.STUDENT or not may_act(user):
         return False
     return (
         student.user_id == user.pk
@@ -161,66 +161,11 @@ def can_view_student(user: User, student: Profile) -> bool:
 
 def children_of(user: User) -> QuerySet[Profile]:
     """The pupils the user is a parent of, in every establishment."""
-    if not _may_act(user):
+    if not may_act(user):
         return Profile.objects.none()
     return (
         Profile.objects.filter(role=Role.STUDENT, parent_links__parent__user=user)
         .select_related("user", "establishment")
         .distinct()
         .order_by("user__first_name", "user__last_name")
-    )
-
-
-def can_write_to(sender: User, recipient: User) -> bool:
-    """Whether the sender may start a conversation with the recipient.
-
-    Adults of an establishment (teachers, staff) write to anyone of it. Pupils write to the
-    adults of their establishment, to their classmates and to their own parents, never to another
-    family's parents.
-    Parents write to the adults of their children's establishments and to their children.
-    Operators write to the staff of their collectivité's establishments.
-    Nobody writes across establishments otherwise.
-    """
-    if not sender.is_authenticated or sender.pk == recipient.pk or not recipient.is_active:
-        return False
-    recipient_profiles = list(_profiles(recipient).select_related("establishment"))
-    return any(
-        _profile_may_write_to(mine, theirs)
-        for mine in _profiles(sender)
-        for theirs in recipient_profiles
-    )
-
-
-def _profile_may_write_to(mine: Profile, theirs: Profile) -> bool:
-    if mine.role == Role.OPERATOR:
-        return (
-            theirs.role == Role.STAFF
-            and theirs.establishment is not None
-            and theirs.establishment.collectivity_id == mine.collectivity_id
-        )
-    if theirs.establishment_id != mine.establishment_id:
-        return False
-    adults = {Role.TEACHER, Role.STAFF}
-    if mine.role in adults or theirs.role in adults:
-        return True
-    if mine.role == Role.STUDENT and theirs.role == Role.PARENT:
-        return ParentLink.objects.filter(parent=theirs, student=mine).exists()
-    if theirs.role != Role.STUDENT:
-        return False
-    if mine.role == Role.STUDENT:
-        return _classmates(mine, theirs)
-    if mine.role == Role.PARENT:
-        return ParentLink.objects.filter(parent=mine, student=theirs).exists()
-    if mine.role == Role.TUTOR:
-        return TutorLink.objects.filter(tutor=mine, student=theirs).exists()
-    return False
-
-
-def _classmates(first: Profile, second: Profile) -> bool:
-    return (
-        SchoolClass.objects.filter(
-            enrolments__student=first, enrolments__school_year__is_current=True
-        )
-        .filter(enrolments__student=second)
-        .exists()
     )

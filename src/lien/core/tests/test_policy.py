@@ -1,93 +1,23 @@
 """The permission matrix: every role against own data, own child, another family, another class,
 another establishment of the same collectivité and another collectivité.
 
-Actors and targets are named after the `cast` fixture: "a.parent" is the parent of school A,
-"b.student" the pupil of school B (same collectivité as A), "c.student" the pupil of school C
-(another collectivité). Special actors: "anonymous", "no_profile" (an account without any
-profile) and "inactive <name>" (that person's account, deactivated).
-
-School A also has a previous school year (see `world`): last year, a.other_class_student (now in
-2nde B) was in a.teacher's class and in a.group_teacher's group. That must grant nothing now.
+Actors and targets are named as in `lien.tests.world` ("a.parent", "b.student", "anonymous",
+"inactive a.teacher"…). School A also has a previous school year (see `world`): last year,
+a.other_class_student (now in 2nde B) was in a.teacher's class and in a.group_teacher's group.
+That must grant nothing now.
 """
 
-from datetime import date
-
 import pytest
-from django.contrib.auth.models import AnonymousUser
 
 from lien.core import policy
 from lien.core.models import (
-    Enrolment,
-    Group,
     ParentLink,
     Profile,
-    SchoolClass,
-    SchoolYear,
-    Subject,
-    TeachingAssignment,
-    TutorLink,
 )
-from lien.tests.factories import UserFactory, make_profile
+from lien.tests.world import STAFF, actor, resolve
 
 Role = Profile.Role
 
-
-@pytest.fixture
-def world(cast):
-    """The cast, plus a past school year in school A and a teacher who is only a main teacher."""
-    a = cast.a
-    a.past_year = SchoolYear.objects.create(
-        establishment=a.establishment,
-        name="2025-2026",
-        starts_on=date(2025, 9, 1),
-        ends_on=date(2026, 7, 4),
-        is_current=False,
-    )
-    a.past_class = SchoolClass.objects.create(
-        establishment=a.establishment, school_year=a.past_year, name="3e A", main_teacher=a.teacher
-    )
-    TeachingAssignment.objects.create(
-        teacher=a.teacher, subject=a.subject, school_class=a.past_class
-    )
-    Enrolment.objects.create(
-        student=a.other_class_student, school_class=a.past_class, school_year=a.past_year
-    )
-    a.past_group = Group.objects.create(
-        establishment=a.establishment, school_year=a.past_year, name="LV2 Espagnol"
-    )
-    a.past_group.members.add(a.other_class_student)
-    spanish = Subject.objects.get(establishment=a.establishment, name="Espagnol")
-    TeachingAssignment.objects.create(teacher=a.group_teacher, subject=spanish, group=a.past_group)
-    a.main_teacher_only = make_profile(Role.TEACHER, a.establishment, username="a.pp")
-    a.class_b.main_teacher = a.main_teacher_only
-    a.class_b.save()
-    return cast
-
-
-def resolve(world, name: str):
-    """The object a dotted name designates: "a.class_a" → school A's class A."""
-    found = world
-    for part in name.split("."):
-        found = getattr(found, part)
-    return found
-
-
-def actor(world, name: str):
-    """The user a name designates (see the module docstring)."""
-    if name == "anonymous":
-        return AnonymousUser()
-    if name == "no_profile":
-        return UserFactory(username="sans.profil")
-    if name.startswith("inactive "):
-        user = actor(world, name.removeprefix("inactive "))
-        user.is_active = False
-        user.save(update_fields=["is_active"])
-        return user
-    found = resolve(world, name)
-    return found.user if isinstance(found, Profile) else found
-
-
-STAFF = ["a.direction", "a.school_life", "a.librarian", "a.ent_admin"]
 
 # can_view_student(user, student)
 VIEW_STUDENT = [
@@ -468,85 +398,6 @@ def test_can_see_account_states(world, who, establishment, expected):
     )
 
 
-# can_write_to(sender, recipient): who may start a conversation with whom.
-WRITE_TO = [
-    # Pupils: the adults of their establishment, their classmates and their own parents.
-    ("a.student", "a.teacher", True),
-    ("a.student", "a.other_teacher", True),
-    ("a.student", "a.direction", True),
-    ("a.student", "a.classmate", True),
-    ("a.student", "a.parent", True),
-    ("a.student", "a.other_class_student", False),
-    ("a.student", "a.sibling", False),
-    ("a.student", "a.classmate_parent", False),
-    ("a.student", "a.tutor", False),
-    ("a.student", "b.student", False),
-    ("a.student", "b.teacher", False),
-    ("a.student", "c.teacher", False),
-    ("a.student", "operator", False),
-    ("a.other_class_student", "a.sibling", True),
-    # Parents: the adults of their children's establishment and their own children.
-    ("a.parent", "a.student", True),
-    ("a.parent", "a.sibling", True),
-    ("a.parent", "a.teacher", True),
-    ("a.parent", "a.direction", True),
-    ("a.parent", "a.classmate", False),
-    ("a.parent", "a.other_class_student", False),
-    ("a.parent", "a.classmate_parent", False),
-    ("a.parent", "a.tutor", False),
-    ("a.parent", "b.teacher", False),
-    ("a.parent", "c.student", False),
-    # Teachers and staff: anyone of their establishment, nobody outside it.
-    ("a.teacher", "a.student", True),
-    ("a.teacher", "a.other_class_student", True),
-    ("a.teacher", "a.parent", True),
-    ("a.teacher", "a.other_teacher", True),
-    ("a.teacher", "a.tutor", True),
-    ("a.teacher", "a.direction", True),
-    ("a.teacher", "b.teacher", False),
-    ("a.teacher", "b.student", False),
-    ("a.teacher", "c.parent", False),
-    ("a.teacher", "operator", False),
-    *[(staff, "a.parent", True) for staff in STAFF],
-    *[(staff, "a.other_class_student", True) for staff in STAFF],
-    *[(staff, "b.direction", False) for staff in STAFF],
-    *[(staff, "c.parent", False) for staff in STAFF],
-    *[(staff, "operator", False) for staff in STAFF],
-    # Tutors: the pupils they follow and the adults of the establishment.
-    ("a.tutor", "a.student", True),
-    ("a.tutor", "a.teacher", True),
-    ("a.tutor", "a.classmate", False),
-    ("a.tutor", "a.parent", False),
-    ("a.tutor", "b.student", False),
-    # Operators: the staff of their collectivité's establishments.
-    ("operator", "a.direction", True),
-    ("operator", "a.ent_admin", True),
-    ("operator", "b.school_life", True),
-    ("operator", "c.direction", False),
-    ("operator", "a.teacher", False),
-    ("operator", "a.student", False),
-    ("operator", "a.parent", False),
-    ("operator", "other_operator", False),
-    ("other_operator", "c.direction", True),
-    ("other_operator", "a.direction", False),
-    # Nobody writes to themselves; no right without an active account and a profile.
-    ("a.teacher", "a.teacher", False),
-    ("anonymous", "a.teacher", False),
-    ("no_profile", "a.teacher", False),
-    ("a.teacher", "no_profile", False),
-    ("inactive a.teacher", "a.student", False),
-    ("inactive a.student", "a.teacher", False),
-    ("a.teacher", "inactive a.student", False),
-    ("a.parent", "inactive a.teacher", False),
-    ("operator", "inactive a.direction", False),
-]
-
-
-@pytest.mark.parametrize(("sender", "recipient", "expected"), WRITE_TO)
-def test_can_write_to(world, sender, recipient, expected):
-    assert policy.can_write_to(actor(world, sender), actor(world, recipient)) is expected
-
-
 def test_teacher_who_is_also_a_parent_holds_both_rights(world):
     """A user's rights are the union of their profiles' rights."""
     teacher = world.a.teacher
@@ -556,33 +407,4 @@ def test_teacher_who_is_also_a_parent_holds_both_rights(world):
     ParentLink.objects.create(parent=as_parent, student=world.b.student)
     assert policy.can_view_student(teacher.user, world.b.student) is True
     assert policy.can_view_student(teacher.user, world.b.classmate) is False
-    assert policy.can_write_to(teacher.user, world.b.teacher.user) is True
-    assert policy.can_write_to(teacher.user, world.b.classmate.user) is False
     assert policy.can_view_student(teacher.user, world.a.student) is True
-
-
-def test_can_write_to_runs_a_bounded_number_of_queries(world, django_assert_max_num_queries):
-    """Two queries load both users' profiles; then at most one query per (sender profile,
-    recipient profile) pair of one establishment that needs a family, tutoring or class link
-    checked. Never one per pupil, class or establishment of the installation."""
-    sender = UserFactory(username="plusieurs.profils")
-    for school in (world.a, world.b, world.c):
-        Profile.objects.create(user=sender, role=Role.PARENT, establishment=school.establishment)
-    tutor = Profile.objects.create(
-        user=sender, role=Role.TUTOR, establishment=world.b.establishment
-    )
-    recipient = world.c.classmate.user
-    for school in (world.a, world.b):
-        Profile.objects.create(
-            user=recipient, role=Role.STUDENT, establishment=school.establishment
-        )
-    # 5 × 3 profile pairs, 4 of them in one establishment with a link to check: A's parent, B's
-    # parent, B's tutor and C's parent, each against the pupil profile of their establishment.
-    with django_assert_max_num_queries(2 + 4):
-        assert policy.can_write_to(sender, recipient) is False
-    TutorLink.objects.create(
-        tutor=tutor,
-        student=recipient.profiles.get(role=Role.STUDENT, establishment=world.b.establishment),
-    )
-    with django_assert_max_num_queries(2 + 4):
-        assert policy.can_write_to(sender, recipient) is True
