@@ -7,5 +7,6 @@ urlpatterns = [
     path("", include("lien.accounts.urls")),
     path("accueil/", include("lien.home.urls")),
     path("annuaire/", include("lien.directory.urls")),
+    path("messagerie/", include("lien.messaging.urls")),
     path("langue/", set_language, name="set_language"),
 ]
