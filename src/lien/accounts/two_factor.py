@@ -2,21 +2,30 @@
 
 A device is created unconfirmed when the user opens the set-up page, and becomes active only
 once a code from the application proves the secret was copied. While a login waits for its
-code, the session holds only the pending user's id, never an authenticated user.
+code, the session holds only the pending user's id, never an authenticated user. Someone who
+lost their phone gets it turned off by their establishment's account managers (`do_reset`).
 """
 
 import base64
+import logging
 import time
 from base64 import b32encode
 
 import qrcode
 import qrcode.image.svg
+from django.conf import settings
 from django.contrib.auth.signals import user_login_failed
+from django.core.mail import EmailMessage
 from django.db import transaction
+from django.db.models import F
 from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from lien.accounts.models import User
+
+logger = logging.getLogger(__name__)
 
 DEVICE_NAME = "Lien"
 PENDING_USER_KEY = "lien_2fa_user"
@@ -74,6 +83,48 @@ def do_disable(user: User, code: str) -> bool:
             return False
         TOTPDevice.objects.filter(user=user).delete()
     return True
+
+
+def do_reset(user: User, reset_by: str) -> bool:
+    """Turn off the user's two-factor authentication for someone who lost their phone.
+
+    For support staff: the caller has checked the right (lien.core.policy.can_reset_two_factor).
+    Removes every TOTP device, ends every session of the user (a stolen phone may hold one), and
+    tells them by e-mail, naming `reset_by`, once committed; a failing mail server is logged,
+    never raised. Returns False, changing nothing, when two-factor authentication is not enabled.
+    """
+    with transaction.atomic():
+        devices = list(TOTPDevice.objects.select_for_update().filter(user=user))
+        if not any(device.confirmed for device in devices):
+            return False
+        TOTPDevice.objects.filter(pk__in=[device.pk for device in devices]).delete()
+        User.objects.filter(pk=user.pk).update(session_version=F("session_version") + 1)
+        user.refresh_from_db(fields=["session_version"])
+        if user.email:
+            message = reset_message(user, reset_by)
+            transaction.on_commit(lambda: send_reset_message(message, user))
+    return True
+
+
+def reset_message(user: User, reset_by: str) -> EmailMessage:
+    """The notice, written now in the current language; sent later."""
+    context = {
+        "user": user,
+        "reset_by": reset_by,
+        "when": timezone.localtime(),
+        "site_url": settings.SITE_URL.rstrip("/"),
+    }
+    subject = render_to_string("accounts/email/two_factor_reset_subject.txt", context)
+    body = render_to_string("accounts/email/two_factor_reset.txt", context)
+    return EmailMessage(" ".join(subject.split()), body, to=[user.email])
+
+
+def send_reset_message(message: EmailMessage, user: User) -> None:
+    """Send the notice; a mail server that fails must never undo or fail the reset."""
+    try:
+        message.send()
+    except Exception:
+        logger.exception("Could not send the two-factor reset notice to user %s", user.pk)
 
 
 def record_failed_code(request: HttpRequest, user: User) -> None:

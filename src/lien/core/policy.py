@@ -78,6 +78,19 @@ def can_enable_two_factor(user: User) -> bool:
     return _profiles(user).filter(role=Role.STAFF).exists()
 
 
+def can_reset_two_factor(user: User, target_user: User) -> bool:
+    """Turn off a staff member's two-factor authentication (a lost phone): the account managers
+    of an establishment where the target holds a staff profile; never one's own."""
+    if not may_act(user) or user.pk == target_user.pk:
+        return False
+    managed = _profiles(user).filter(role=Role.STAFF, staff_function__in=ACCOUNT_MANAGERS)
+    return Profile.objects.filter(
+        user=target_user,
+        role=Role.STAFF,
+        establishment_id__in=managed.values("establishment_id"),
+    ).exists()
+
+
 def teaches_class(user: User, school_class: SchoolClass) -> bool:
     """The user teaches the class, either directly or through a group holding some of its pupils."""
     if not may_act(user):
@@ -169,3 +182,17 @@ def children_of(user: User) -> QuerySet[Profile]:
         .distinct()
         .order_by("user__first_name", "user__last_name")
     )
+
+
+REPORT_HANDLERS = (StaffFunction.DIRECTION, StaffFunction.SCHOOL_LIFE)
+
+
+def can_handle_message_reports(user: User, establishment: Establishment) -> bool:
+    """Read reported messages, lock their conversation, close the report: the establishment's
+    direction and CPE."""
+    return is_staff_of(user, establishment, REPORT_HANDLERS)
+
+
+def can_suspend_sending(user: User, collectivity) -> bool:
+    """Suspend (and restore) messaging for a whole profile: the collectivité's operators."""
+    return _profiles(user).filter(role=Role.OPERATOR, collectivity=collectivity).exists()

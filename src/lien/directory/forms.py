@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from lien.core.models import Establishment
 from lien.directory.importing import ImportFile, ImportKind, UnreadableFile, decode_csv
 from lien.directory.importing.years import default_year_name, year_choices
+from lien.directory.services import COMPLETE_LIST_REQUIRED
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 FILE_HELP = _("CSV en UTF-8 ou Windows, séparateur « ; » ou « , ». Colonnes : {columns}.")
@@ -88,3 +89,25 @@ class ImportForm(forms.Form):
     @property
     def files_to_import(self) -> list[ImportFile]:
         return [self.cleaned_data[name] for name in KIND_FIELDS if self.cleaned_data.get(name)]
+
+
+class ConfirmImportForm(forms.Form):
+    """Confirming a previewed import; the checkbox is required when it removes many pupils."""
+
+    liste_complete = forms.BooleanField(
+        label=_("Je confirme que ce fichier contient la liste complète des élèves de l'année"),
+        required=False,
+    )
+
+    def __init__(self, *args, requires_complete_list: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.requires_complete_list = requires_complete_list
+
+    def clean_liste_complete(self):
+        ticked = self.cleaned_data["liste_complete"]
+        if self.requires_complete_list and not ticked:
+            # The error is announced with the checkbox it is about.
+            widget = self.fields["liste_complete"].widget
+            widget.attrs["aria-describedby"] = f"{self['liste_complete'].auto_id}_error"
+            raise forms.ValidationError(COMPLETE_LIST_REQUIRED)
+        return ticked

@@ -27,17 +27,23 @@ class Contact(models.Model):
 
 
 class ImportJob(models.Model):
-    """One import of CSV files into an establishment, run in the background.
+    """One import of CSV files into an establishment, run in the background in two steps.
 
-    The files' decoded text is kept only until the job has run: afterwards the job keeps its
-    report (counts) or its error messages, and the file names.
+    First the files are checked and the import's effect computed without writing anything
+    (CHECKING, then PREVIEWED with the preview's report); an account manager then confirms it
+    (PENDING, RUNNING, then DONE or FAILED) or cancels it (CANCELLED). The files' decoded text is
+    kept only until the job has run or been cancelled: afterwards the job keeps its report
+    (counts) or its error messages, and the file names.
     """
 
     class Status(models.TextChoices):
+        CHECKING = "checking", _("Vérification en cours")
+        PREVIEWED = "previewed", _("À confirmer")
         PENDING = "pending", _("En attente")
         RUNNING = "running", _("En cours")
         DONE = "done", _("Terminé")
         FAILED = "failed", _("Refusé")
+        CANCELLED = "cancelled", _("Annulé")
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     establishment = models.ForeignKey(
@@ -54,13 +60,22 @@ class ImportJob(models.Model):
     teachers_file_name = models.CharField(max_length=255, blank=True)
     teachers_csv = models.TextField(blank=True)
     status = models.CharField(
-        _("état"), max_length=10, choices=Status.choices, default=Status.PENDING
+        _("état"), max_length=10, choices=Status.choices, default=Status.CHECKING
     )
     total_rows = models.PositiveIntegerField(default=0)
     done_rows = models.PositiveIntegerField(default=0)
+    # The preview's report until the job runs, then the run's.
     report = models.JSONField(default=dict, blank=True)
+    # The enrolments removed (or, in a preview, to be removed): Removals.as_dict().
+    removals = models.JSONField(default=dict, blank=True)
     errors = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    # Ticked on confirmation: the pupils' file lists every pupil of the year.
+    complete_list_confirmed = models.BooleanField(default=False)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -77,7 +92,22 @@ class ImportJob(models.Model):
 
     @property
     def is_finished(self) -> bool:
-        return self.status in (self.Status.DONE, self.Status.FAILED)
+        return self.status in (self.Status.DONE, self.Status.FAILED, self.Status.CANCELLED)
+
+    @property
+    def is_in_progress(self) -> bool:
+        """A worker is checking or running it: its page reloads itself."""
+        return self.status in (self.Status.CHECKING, self.Status.PENDING, self.Status.RUNNING)
+
+    @property
+    def needs_complete_list(self) -> bool:
+        """The preview removes so many enrolments that confirming requires the checkbox."""
+        return bool(self.removals.get("is_mass_removal"))
+
+    @property
+    def unlisted_removals(self) -> int:
+        """Removed pupils beyond those the preview names."""
+        return self.removals.get("count", 0) - len(self.removals.get("students", []))
 
     @property
     def file_names(self) -> list[str]:
@@ -94,6 +124,10 @@ class ImportJob(models.Model):
         cache.set(self.progress_cache_key, done_rows, timeout=6 * 3600)
 
     def current_done_rows(self) -> int:
-        if self.is_finished:
+        if not self.is_in_progress:
             return self.done_rows
         return max(self.done_rows, cache.get(self.progress_cache_key) or 0)
+
+    def forget_progress(self) -> None:
+        """The preview's progress must not show as the run's."""
+        cache.delete(self.progress_cache_key)

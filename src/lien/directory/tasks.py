@@ -1,8 +1,14 @@
-"""Background jobs of the directory: running an uploaded import."""
+"""Background jobs of the directory: previewing an uploaded import, then running it."""
 
 from celery import shared_task
 
 from lien.directory import services
+
+
+@shared_task
+def preview_import_job(job_pk: int) -> None:
+    """Writes nothing; a job past its preview (confirmed, cancelled) is left alone."""
+    services.preview_import_job(job_pk)
 
 
 @shared_task

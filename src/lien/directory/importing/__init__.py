@@ -2,13 +2,15 @@
 
 `import_directory` checks the files entirely before writing anything: a file with any problem is
 refused as a whole, with every problem and its line. Otherwise everything is written in one
-transaction. See docs/IMPORT.md for the files' columns.
+transaction, or, for a dry run (a preview), computed the same way in a transaction that is then
+rolled back. See docs/IMPORT.md for the files' columns.
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.utils.translation import ngettext
 
 from lien.core.models import Establishment
 from lien.directory.importing.applying import Applier, FileNames, check_references
@@ -21,7 +23,12 @@ from lien.directory.importing.base import (
 )
 from lien.directory.importing.reading import decode_csv, read_rows
 from lien.directory.importing.records import CHECKS, LAYOUTS, Records
-from lien.directory.importing.report import build_report, report_sections
+from lien.directory.importing.report import (
+    MASS_REMOVAL_PERCENT,
+    Removals,
+    build_report,
+    report_sections,
+)
 from lien.directory.importing.years import UnknownYear, resolve_year
 
 __all__ = [
@@ -29,6 +36,7 @@ __all__ = [
     "ImportKind",
     "ImportOutcome",
     "ImportProblem",
+    "Removals",
     "UnreadableFile",
     "count_data_lines",
     "decode_csv",
@@ -42,6 +50,9 @@ class ImportOutcome:
     problems: list[ImportProblem] = field(default_factory=list)
     report: dict = field(default_factory=dict)
     rows: int = 0
+    removals: Removals = field(default_factory=Removals)
+    # Refused only because it would remove too many of the year's enrolments (see Removals).
+    mass_removal_refused: bool = False
 
     @property
     def ok(self) -> bool:
@@ -58,12 +69,20 @@ def import_directory(
     files: list[ImportFile],
     year_name: str,
     progress: Callable[[int], None] | None = None,
+    *,
+    dry_run: bool = False,
+    allow_mass_removal: bool = False,
 ) -> ImportOutcome:
     """Import the files into the establishment for the school year named `year_name`.
 
     The year is one of the establishment's, or the one after its latest (then created).
     `progress` is called with the number of rows written so far, in batches. Returns the
     problems (and then nothing was written) or the report of what changed.
+
+    With `dry_run`, everything is computed as for a real import, then rolled back: the report
+    is exactly what the same import would change right now. Unless `allow_mass_removal`, an
+    import that would remove more than MASS_REMOVAL_PERCENT % of the year's enrolments is
+    refused (`mass_removal_refused`), for the pupils' file may list only part of the pupils.
     """
     problems: list[ImportProblem] = []
     records = Records()
@@ -96,13 +115,46 @@ def import_directory(
         applier = Applier(establishment, year, progress)
         if records.students:
             applier.apply_students(records.students, columns[ImportKind.STUDENTS])
+            if applier.removals.is_mass_removal and not allow_mass_removal:
+                transaction.set_rollback(True)
+                problem = mass_removal_problem(applier.removals, year.name, names)
+                return ImportOutcome(
+                    problems=[problem],
+                    rows=row_count,
+                    removals=applier.removals,
+                    mass_removal_refused=True,
+                )
         if records.parents:
             applier.apply_parents(records.parents)
         if records.teachers:
             applier.apply_teachers(records.teachers, columns[ImportKind.TEACHERS])
+        if dry_run:
+            transaction.set_rollback(True)
     return ImportOutcome(
-        report=build_report(year.name, year_created, applier.report), rows=row_count
+        report=build_report(year.name, year_created, applier.report),
+        rows=row_count,
+        removals=applier.removals,
     )
+
+
+def mass_removal_problem(removals: Removals, year_name: str, names: FileNames) -> ImportProblem:
+    message = ngettext(
+        "Ce fichier supprimerait %(count)d inscription sur %(enrolled)d de l'année "
+        "%(year)s (plus de %(percent)d %%) : l'élève absent du fichier serait retiré de sa "
+        "classe. S'il contient bien la liste complète des élèves de l'année, confirmez-le pour "
+        "importer.",
+        "Ce fichier supprimerait %(count)d inscriptions sur %(enrolled)d de l'année "
+        "%(year)s (plus de %(percent)d %%) : les élèves absents du fichier seraient retirés de "
+        "leur classe. S'il contient bien la liste complète des élèves de l'année, confirmez-le "
+        "pour importer.",
+        removals.count,
+    ) % {
+        "count": removals.count,
+        "enrolled": removals.enrolled,
+        "year": year_name,
+        "percent": MASS_REMOVAL_PERCENT,
+    }
+    return names.problem(ImportKind.STUDENTS, None, message)
 
 
 def in_file_order(problems: list[ImportProblem]) -> list[ImportProblem]:

@@ -33,6 +33,7 @@ from lien.directory.importing.records import (
     StudentRecord,
     TeacherRecord,
 )
+from lien.directory.importing.report import LISTED_REMOVALS, Removals
 from lien.directory.models import Contact
 from lien.lib.usernames import unique_username
 
@@ -48,7 +49,7 @@ class FileNames:
 
     by_kind: dict[str, str]
 
-    def problem(self, kind: str, line: int, message: str) -> ImportProblem:
+    def problem(self, kind: str, line: int | None, message: str) -> ImportProblem:
         return ImportProblem(kind, self.by_kind.get(kind, ""), line, message)
 
 
@@ -123,6 +124,7 @@ class Applier:
         self.report: dict[str, Counter[str]] = {}
         self.User = get_user_model()
         self.taken_usernames: set[str] | None = None
+        self.removals = Removals()
 
     def tick(self, rows: int) -> None:
         self.done_rows += rows
@@ -267,7 +269,9 @@ class Applier:
         )
         wanted = {profiles[r.external_id].pk: classes[r.class_name] for r in records}
         moved, leaving = [], []
+        enrolled = 0
         for enrolment in Enrolment.objects.filter(school_year=self.year):
+            enrolled += 1
             school_class = wanted.pop(enrolment.student_id, None)
             if school_class is None:
                 # A pupil of this year whom the file no longer lists has left the establishment.
@@ -279,6 +283,7 @@ class Applier:
             Enrolment(student_id=student_id, school_class=school_class, school_year=self.year)
             for student_id, school_class in wanted.items()
         ]
+        self.removals = Removals(len(leaving), enrolled, self.describe_leaving(leaving))
         if leaving:
             Enrolment.objects.filter(pk__in=[e.pk for e in leaving]).delete()
         if moved:
@@ -297,6 +302,28 @@ class Applier:
             counts["memberships_removed"] = gone.count() if leaving else 0
             if counts["memberships_removed"]:
                 gone.delete()
+
+    @staticmethod
+    def describe_leaving(leaving: list[Enrolment]) -> list[dict]:
+        """The first pupils who leave, by class then name, as the preview lists them."""
+        if not leaving:
+            return []
+        enrolments = (
+            Enrolment.objects.filter(pk__in=[e.pk for e in leaving])
+            .select_related("student__user", "school_class")
+            .order_by(
+                "school_class__name", "student__user__last_name", "student__user__first_name", "pk"
+            )[:LISTED_REMOVALS]
+        )
+        return [
+            {
+                "last_name": enrolment.student.user.last_name,
+                "first_name": enrolment.student.user.first_name,
+                "class_name": enrolment.school_class.name,
+                "external_id": enrolment.student.external_id,
+            }
+            for enrolment in enrolments
+        ]
 
     def apply_memberships(self, records, profiles, counts) -> None:
         groups = self.ensure_named(

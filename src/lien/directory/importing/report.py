@@ -1,13 +1,19 @@
 """What an import changed, counted per kind of person, and how the counts are labelled."""
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.utils.translation import gettext_lazy as _
 
 from lien.core.models import Profile
 
 Role = Profile.Role
+
+# Removing more than this share of the year's enrolments asks for a confirmation that the pupils'
+# file is the complete list of the year (a file of one class would otherwise empty the others).
+MASS_REMOVAL_PERCENT = 10
+# How many of the removed pupils a preview names.
+LISTED_REMOVALS = 50
 
 PEOPLE_COUNTS = [
     ("created", _("comptes créés")),
@@ -83,3 +89,24 @@ def changed_anything(report: dict) -> bool:
         for key, count in report.get(role, {}).items()
         if key != "unchanged"
     )
+
+
+@dataclass
+class Removals:
+    """The year's enrolments an import removes: the pupils its pupils' file no longer lists."""
+
+    count: int = 0
+    enrolled: int = 0  # the year's enrolments before the import
+    students: list[dict] = field(default_factory=list)  # the first LISTED_REMOVALS, by class
+
+    @property
+    def is_mass_removal(self) -> bool:
+        return self.count * 100 > self.enrolled * MASS_REMOVAL_PERCENT
+
+    def as_dict(self) -> dict:
+        return {
+            "count": self.count,
+            "enrolled": self.enrolled,
+            "is_mass_removal": self.is_mass_removal,
+            "students": self.students,
+        }

@@ -1,4 +1,5 @@
-"""Helpers shared by the directory's tests: the example files of docs/examples, counts of rows."""
+"""Helpers shared by the directory's tests: the example files of docs/examples, counts of rows,
+import jobs at each step."""
 
 from pathlib import Path
 
@@ -15,7 +16,8 @@ from lien.core.models import (
     TeachingAssignment,
 )
 from lien.directory.importing import ImportFile, ImportKind, import_directory
-from lien.directory.models import Contact
+from lien.directory.models import Contact, ImportJob
+from lien.directory.services import do_confirm_import, do_start_import, preview_import_job
 
 EXAMPLES = Path(__file__).resolve().parents[4] / "docs" / "examples"
 FILE_NAMES = {
@@ -61,3 +63,24 @@ def row_counts() -> dict[str, int]:
 def replace_line(text: str, old: str, new: str) -> str:
     assert old in text, old
     return text.replace(old, new)
+
+
+def start_job(school, files=None, year_name: str = "2026-2027") -> ImportJob:
+    """A job uploaded by the school's ENT administrator, its preview not computed yet."""
+    files = files or [csv_file(ImportKind.STUDENTS)]
+    return do_start_import(school.ent_admin.user, school.establishment, year_name, files)
+
+
+def previewed_job(school, files=None, year_name: str = "2026-2027") -> ImportJob:
+    job = start_job(school, files, year_name)
+    preview_import_job(job.pk)
+    job.refresh_from_db()
+    return job
+
+
+def confirmed_job(school, files=None, year_name: str = "2026-2027") -> ImportJob:
+    """A previewed job confirmed as a complete list, waiting for its run."""
+    job = previewed_job(school, files, year_name)
+    do_confirm_import(school.direction.user, job, complete_list=True)
+    job.refresh_from_db()
+    return job

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 from lien.accounts.models import User
 from lien.core.models import Enrolment, ParentLink, Profile, SchoolClass, TeachingAssignment
-from lien.directory.importing import ImportKind, decode_csv, import_directory
+from lien.directory.importing import ImportKind, applying, decode_csv, import_directory
 from lien.directory.tests.fixtures import (
     csv_file,
     example_text,
@@ -396,3 +396,126 @@ def test_another_establishments_people_with_the_same_identifiers_are_not_touched
     assert profile(school, Role.STUDENT, "ELV2001").user != others_zoe.user
     assert enrolment_of(other, "ELV2001") == "2nde A"
     assert User.objects.filter(first_name="Zoé").count() == 2
+
+
+# Dry runs and mass removals
+
+
+def without_class_b(text: str) -> str:
+    return "".join(line for line in text.splitlines(keepends=True) if "2nde B" not in line)
+
+
+def test_a_dry_run_reports_what_the_import_does_and_writes_nothing(school):
+    before = row_counts()
+
+    preview = import_directory(
+        school, [csv_file(kind) for kind in ImportKind], "2027-2028", dry_run=True
+    )
+
+    assert row_counts() == before
+    assert not school.school_years.filter(name="2027-2028").exists()
+    real = import_directory(school, [csv_file(kind) for kind in ImportKind], "2027-2028")
+    assert preview.report == real.report
+    assert preview.report["year_created"] is True
+    assert preview.rows == real.rows == 29
+
+
+def test_removing_more_than_a_tenth_of_the_years_enrolments_is_refused(school):
+    import_examples(school, kinds=[ImportKind.STUDENTS])
+    before = row_counts()
+
+    outcome = import_examples(
+        school,
+        kinds=[ImportKind.STUDENTS],
+        students=without_class_b(example_text(ImportKind.STUDENTS)),
+    )
+
+    assert row_counts() == before
+    assert outcome.mass_removal_refused is True
+    assert outcome.report == {}
+    assert [(p.kind, p.file_name, p.line) for p in outcome.problems] == [
+        ("students", "eleves.csv", None)
+    ]
+    assert str(outcome.problems[0]).startswith(
+        "Ce fichier supprimerait 5 inscriptions sur 10 de l'année 2026-2027 (plus de 10 %)"
+    )
+    assert (outcome.removals.count, outcome.removals.enrolled) == (5, 10)
+    assert [s["external_id"] for s in outcome.removals.students] == [
+        "ELV2006",
+        "ELV2009",
+        "ELV2008",
+        "ELV2010",
+        "ELV2007",
+    ]
+
+
+def test_a_mass_removal_goes_through_when_allowed(school):
+    import_examples(school, kinds=[ImportKind.STUDENTS])
+
+    outcome = import_directory(
+        school,
+        [csv_file(ImportKind.STUDENTS, without_class_b(example_text(ImportKind.STUDENTS)))],
+        "2026-2027",
+        allow_mass_removal=True,
+    )
+
+    assert outcome.ok
+    assert outcome.report["student"]["removed"] == 5
+    assert outcome.removals.as_dict() == {
+        "count": 5,
+        "enrolled": 10,
+        "is_mass_removal": True,
+        "students": [
+            {"last_name": last, "first_name": first, "class_name": "2nde B", "external_id": id_}
+            for last, first, id_ in [
+                ("Diallo", "Aya", "ELV2006"),
+                ("Garnier", "Chloé", "ELV2009"),
+                ("Mercier", "Inès", "ELV2008"),
+                ("Perrin", "Nathan", "ELV2010"),
+                ("Roussel", "Léo", "ELV2007"),
+            ]
+        ],
+    }
+    assert Enrolment.objects.filter(school_year__name="2026-2027").count() == 5
+
+
+def test_removing_exactly_a_tenth_is_no_mass_removal(school):
+    import_examples(school, kinds=[ImportKind.STUDENTS])
+    text = replace_line(
+        example_text(ImportKind.STUDENTS),
+        "ELV2010;Perrin;Nathan;11/02/2011;2nde B;LV2 Allemand;\n",
+        "",
+    )
+
+    outcome = import_examples(school, kinds=[ImportKind.STUDENTS], students=text)
+
+    assert outcome.ok
+    assert outcome.removals.as_dict()["is_mass_removal"] is False
+    assert (outcome.removals.count, outcome.removals.enrolled) == (1, 10)
+
+
+def test_a_first_import_into_an_empty_year_removes_nobody(school):
+    outcome = import_examples(school, kinds=[ImportKind.STUDENTS])
+
+    assert outcome.removals.as_dict() == {
+        "count": 0,
+        "enrolled": 0,
+        "is_mass_removal": False,
+        "students": [],
+    }
+
+
+def test_only_the_first_removed_pupils_are_named(school, monkeypatch):
+    monkeypatch.setattr(applying, "LISTED_REMOVALS", 2)
+    import_examples(school, kinds=[ImportKind.STUDENTS])
+
+    outcome = import_directory(
+        school,
+        [csv_file(ImportKind.STUDENTS, without_class_b(example_text(ImportKind.STUDENTS)))],
+        "2026-2027",
+        dry_run=True,
+        allow_mass_removal=True,
+    )
+
+    assert outcome.removals.count == 5
+    assert [s["last_name"] for s in outcome.removals.students] == ["Diallo", "Garnier"]

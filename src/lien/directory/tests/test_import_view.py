@@ -71,10 +71,11 @@ def test_a_refused_post_creates_no_job(cast, login, django_capture_on_commit_cal
     assert row_counts() == before
 
 
-def test_an_upload_runs_and_its_page_shows_the_report(
+def test_an_upload_is_previewed_then_confirmed_and_its_page_shows_the_report(
     cast, login, django_capture_on_commit_callbacks
 ):
     client = login(cast.a.ent_admin)
+    before = row_counts()
 
     with django_capture_on_commit_callbacks(execute=True):
         response = post(client, **example_uploads())
@@ -82,12 +83,27 @@ def test_an_upload_runs_and_its_page_shows_the_report(
     job = ImportJob.objects.get()
     assert response.status_code == 302
     assert response["Location"] == reverse("directory:import-job", args=[job.code])
+    assert (job.status, job.total_rows, job.done_rows) == ("previewed", 29, 0)
+    assert row_counts() == before
+    assert not Profile.objects.filter(external_id="ELV2001").exists()
+    preview = client.get(response["Location"]).content.decode()
+    assert "Aperçu : 25 comptes créés, 0 mis à jour, 4 inscriptions supprimées" in preview
+
+    with django_capture_on_commit_callbacks(execute=True):
+        confirmed = client.post(
+            reverse("directory:import-confirm", args=[job.code]), {"liste_complete": "on"}
+        )
+
+    assert confirmed.status_code == 302
+    assert confirmed["Location"] == response["Location"]
+    job.refresh_from_db()
     assert (job.status, job.total_rows, job.done_rows) == ("done", 29, 29)
     assert (job.establishment, job.uploaded_by, job.school_year_name) == (
         cast.a.establishment,
         cast.a.ent_admin.user,
         "2026-2027",
     )
+    assert (job.confirmed_by, job.complete_list_confirmed) == (cast.a.ent_admin.user, True)
     assert job.report["student"]["created"] == 10
     assert job.file_names == ["eleves.csv", "responsables.csv", "enseignants.csv"]
     assert (job.students_csv, job.parents_csv, job.teachers_csv) == ("", "", "")
@@ -145,11 +161,21 @@ def test_a_file_with_errors_is_refused_on_the_job_page(
     )
 
 
-def test_choosing_the_next_year_creates_it(cast, login, django_capture_on_commit_callbacks):
+def test_choosing_the_next_year_creates_it_once_confirmed(
+    cast, login, django_capture_on_commit_callbacks
+):
+    client = login(cast.a.ent_admin)
     with django_capture_on_commit_callbacks(execute=True):
-        post(login(cast.a.ent_admin), "2027-2028", eleves=upload(ImportKind.STUDENTS))
+        post(client, "2027-2028", eleves=upload(ImportKind.STUDENTS))
+    job = ImportJob.objects.get()
+    assert job.report["year_created"] is True
+    assert not cast.a.establishment.school_years.filter(name="2027-2028").exists()
 
-    assert ImportJob.objects.get().report["year_created"] is True
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("directory:import-confirm", args=[job.code]))
+
+    job.refresh_from_db()
+    assert (job.status, job.report["year_created"]) == ("done", True)
     assert cast.a.establishment.school_years.filter(name="2027-2028", is_current=False).exists()
 
 

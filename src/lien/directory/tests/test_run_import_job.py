@@ -1,23 +1,28 @@
-"""run_import_job (the Celery task's body): runs a job once, survives a dead worker and a crash."""
+"""run_import_job (the Celery task's body): runs a confirmed job once, survives a dead worker
+and a crash, and refuses a mass removal nobody confirmed."""
+
+from datetime import date
 
 import pytest
 
+from lien.core.models import Enrolment, SchoolClass, SchoolYear
 from lien.directory import services
 from lien.directory.importing import ImportKind
 from lien.directory.models import ImportJob
-from lien.directory.services import do_start_import, run_import_job
+from lien.directory.services import do_confirm_import, run_import_job
 from lien.directory.tasks import run_import_job as task
-from lien.directory.tests.fixtures import csv_file, row_counts
+from lien.directory.tests.fixtures import (
+    confirmed_job,
+    csv_file,
+    previewed_job,
+    row_counts,
+    start_job,
+)
 
 
 @pytest.fixture
 def job(cast):
-    return do_start_import(
-        cast.a.ent_admin.user,
-        cast.a.establishment,
-        "2026-2027",
-        [csv_file(ImportKind.STUDENTS), csv_file(ImportKind.PARENTS)],
-    )
+    return confirmed_job(cast.a, [csv_file(ImportKind.STUDENTS), csv_file(ImportKind.PARENTS)])
 
 
 def test_the_upload_is_kept_on_the_job_until_it_runs(job):
@@ -27,18 +32,31 @@ def test_the_upload_is_kept_on_the_job_until_it_runs(job):
     assert job.parents_file_name == "responsables.csv"
 
 
-def test_the_task_is_enqueued_after_commit(cast, django_capture_on_commit_callbacks):
+def test_the_run_is_enqueued_after_the_confirmation_commits(
+    cast, django_capture_on_commit_callbacks
+):
+    job = previewed_job(cast.a)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        job = do_start_import(
-            cast.a.ent_admin.user,
-            cast.a.establishment,
-            "2026-2027",
-            [csv_file(ImportKind.STUDENTS)],
-        )
+        do_confirm_import(cast.a.direction.user, job, complete_list=True)
 
     assert len(callbacks) == 1
     job.refresh_from_db()
     assert job.status == "pending"
+    assert (job.confirmed_by, job.complete_list_confirmed) == (cast.a.direction.user, True)
+    assert job.confirmed_at is not None
+
+
+@pytest.mark.parametrize("status", ["checking", "previewed", "cancelled"])
+def test_a_job_not_confirmed_is_not_run(cast, status):
+    job = start_job(cast.a)
+    ImportJob.objects.filter(pk=job.pk).update(status=status)
+    before = row_counts()
+
+    run_import_job(job.pk)
+
+    job.refresh_from_db()
+    assert job.status == status
+    assert row_counts() == before
 
 
 def test_the_task_runs_the_job_and_forgets_the_files(job):
@@ -100,3 +118,34 @@ def test_progress_is_published_while_the_import_runs(job, monkeypatch):
     run_import_job(job.pk)
 
     assert seen == [10, 23]
+
+
+def test_a_mass_removal_that_appeared_after_the_preview_is_refused_without_the_checkbox(cast):
+    """The preview removed nobody, so nobody ticked the box; since then the year's pupils
+    changed (another import, say): the run refuses to empty the classes and writes nothing."""
+    job = previewed_job(cast.a, year_name="2027-2028")
+    assert job.removals["count"] == 0
+    do_confirm_import(cast.a.direction.user, job, complete_list=False)
+    year = SchoolYear.objects.create(
+        establishment=cast.a.establishment,
+        name="2027-2028",
+        starts_on=date(2027, 9, 1),
+        ends_on=date(2028, 7, 4),
+    )
+    school_class = SchoolClass.objects.create(
+        establishment=cast.a.establishment, school_year=year, name="1re A"
+    )
+    Enrolment.objects.create(student=cast.a.student, school_class=school_class, school_year=year)
+    before = row_counts()
+
+    run_import_job(job.pk)
+
+    job.refresh_from_db()
+    assert job.status == "failed"
+    assert row_counts() == before
+    assert [error["text"] for error in job.errors] == [
+        "Ce fichier supprimerait 1 inscription sur 1 de l'année 2027-2028 (plus de 10 %) : "
+        "l'élève absent du fichier serait retiré de sa classe. S'il contient bien la liste "
+        "complète des élèves de l'année, confirmez-le pour importer."
+    ]
+    assert job.students_csv == ""
