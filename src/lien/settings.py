@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 from lien.lib.env import email_settings, envbool, envint, envlist, envstr
@@ -79,6 +80,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "lien.core.context_processors.active_profile",
+                "lien.messaging.context_processors.messaging",
             ],
         },
     }
@@ -130,6 +132,18 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TIMEZONE = "Europe/Paris"
+CELERY_BEAT_SCHEDULE = {
+    # Scheduled messages that became due, and e-mails postponed while the mail server was down.
+    "messaging-due-notifications": {
+        "task": "lien.messaging.tasks.send_due_notifications",
+        "schedule": 60.0,
+    },
+    "messaging-daily-digests": {
+        "task": "lien.messaging.tasks.send_message_digests",
+        "schedule": crontab(hour=17, minute=30),
+    },
+}
 
 # Accounts
 AUTH_USER_MODEL = "accounts.User"
@@ -177,6 +191,22 @@ SESSION_COOKIE_SAMESITE = "Lax"
 LIEN_ACTIVATION_CODE_DAYS = envint("LIEN_ACTIVATION_CODE_DAYS", 90)
 # The name authentication applications show next to the account (two-factor for staff).
 OTP_TOTP_ISSUER = envstr("LIEN_TOTP_ISSUER", "Lien")
+
+# Messaging: attachments and sending limits
+LIEN_MESSAGE_MAX_FILE_MB = envint("LIEN_MESSAGE_MAX_FILE_MB", 10)
+LIEN_MESSAGE_MAX_TOTAL_MB = envint("LIEN_MESSAGE_MAX_TOTAL_MB", 20)
+LIEN_MESSAGE_MAX_FILES = envint("LIEN_MESSAGE_MAX_FILES", 10)
+# Messages a person may send per hour, by profile (the most generous of their profiles counts).
+_families_per_hour = envint("LIEN_MESSAGES_PER_HOUR_FAMILIES", 30)
+_adults_per_hour = envint("LIEN_MESSAGES_PER_HOUR_STAFF", 200)
+LIEN_MESSAGES_PER_HOUR = {
+    "student": _families_per_hour,
+    "parent": _families_per_hour,
+    "tutor": _families_per_hour,
+    "teacher": _adults_per_hour,
+    "staff": _adults_per_hour,
+    "operator": _adults_per_hour,
+}
 
 # Internationalisation: French first, English second.
 LANGUAGE_CODE = "fr"

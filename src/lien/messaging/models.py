@@ -191,6 +191,8 @@ class Delivery(models.Model):
     folder = models.ForeignKey(
         Folder, on_delete=models.SET_NULL, null=True, blank=True, related_name="deliveries"
     )
+    # When the e-mail notification step handled this row (sent, or nothing to send).
+    notified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -198,7 +200,15 @@ class Delivery(models.Model):
                 fields=["message", "recipient"], name="one_delivery_per_recipient"
             )
         ]
-        indexes = [models.Index(fields=["recipient", "box", "read_at"])]
+        indexes = [
+            models.Index(fields=["recipient", "box", "read_at"]),
+            # The notification sweep only looks at the few rows not handled yet.
+            models.Index(
+                fields=["message"],
+                condition=Q(notified_at__isnull=True),
+                name="delivery_to_notify",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.message} → {self.recipient}"
@@ -246,3 +256,134 @@ class SendingSuspension(models.Model):
 
     def __str__(self) -> str:
         return f"{self.collectivity}: {self.role}"
+
+
+class Attachment(models.Model):
+    """A file sent with a message, stored once under a random name (never the uploaded one)."""
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to="messaging/%Y/%m/", max_length=200)
+    original_name = models.CharField(_("nom du fichier"), max_length=150)
+    size = models.PositiveBigIntegerField(_("taille"))
+    # Sniffed from the content, never taken from the browser.
+    content_type = models.CharField(max_length=100)
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("pièce jointe")
+        verbose_name_plural = _("pièces jointes")
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class NotificationPreference(models.Model):
+    """How a person hears about new messages by e-mail (immediate when no row exists)."""
+
+    class Mode(models.TextChoices):
+        IMMEDIATE = "immediate", _("Un e-mail à chaque nouveau message")
+        DAILY_DIGEST = "daily_digest", _("Un récapitulatif par jour")
+        NONE = "none", _("Aucun e-mail")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="message_notification_preference",
+    )
+    mode = models.CharField(
+        _("notifications par e-mail"), max_length=20, choices=Mode.choices, default=Mode.IMMEDIATE
+    )
+    include_body = models.BooleanField(
+        _("inclure le texte du message dans l'e-mail"), default=False
+    )
+
+    class Meta:
+        verbose_name = _("préférence de notification")
+        verbose_name_plural = _("préférences de notification")
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.mode}"
+
+
+class DigestLog(models.Model):
+    """One row per person and day, written before the daily digest is sent: never twice."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    message_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "day"], name="one_digest_per_user_and_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.day}"
+
+
+class Report(models.Model):
+    """A recipient reports a message to the establishment's direction and CPE."""
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="reports")
+    establishment = models.ForeignKey(Establishment, on_delete=models.CASCADE, related_name="+")
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="message_reports"
+    )
+    reason = models.TextField(_("motif"), max_length=1000)
+    created_at = models.DateTimeField(auto_now_add=True)
+    handled_at = models.DateTimeField(null=True, blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("signalement")
+        verbose_name_plural = _("signalements")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["message", "reporter"], name="one_report_per_reporter")
+        ]
+        indexes = [models.Index(fields=["establishment", "handled_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.message} ({self.reporter})"
+
+
+class ReportViewing(models.Model):
+    """Staff read a reported message that was not addressed to them: each reading is kept."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="viewings")
+    viewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    viewed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-viewed_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.report} ← {self.viewer}"
+
+
+class Signature(models.Model):
+    """The few lines a person adds at the end of the messages they send."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="message_signature"
+    )
+    text = models.TextField(_("signature"), max_length=500, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("signature")
+        verbose_name_plural = _("signatures")
+
+    def __str__(self) -> str:
+        return str(self.user)

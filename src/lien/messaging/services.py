@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -11,7 +12,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from lien.messaging import policy
+from lien.messaging import policy, safety, tasks
 from lien.messaging.models import Address, Conversation, Delivery, Message
 from lien.messaging.recipients import resolve
 
@@ -81,6 +82,7 @@ def check_send(sender, establishment, draft: Draft, message: Message | None = No
             _("L'envoi de messages est suspendu pour votre profil : %(reason)s")
             % {"reason": suspension.reason}
         )
+    safety.check_rate_limit(sender)
     subject = draft.subject.strip()
     if not subject:
         raise ValidationError(_("Donnez un objet à votre message."))
@@ -129,10 +131,17 @@ def do_send(sender, establishment, draft: Draft, message: Message | None = None)
             )
             message.recipient_count = len(recipients)
             message.save(update_fields=["sent_at", "recipient_count", "idempotency_key"])
+            if draft.send_at is None:
+                # A scheduled message is notified by the periodic sweep once it is due.
+                transaction.on_commit(partial(_enqueue_notifications, message.pk), robust=True)
     except IntegrityError:
         # The same key raced in from a double click: the other request sent it.
         return Message.objects.get(sender=sender, idempotency_key=draft.idempotency_key)
     return message
+
+
+def _enqueue_notifications(message_pk: int) -> None:
+    tasks.notify_message.delay(message_pk)
 
 
 def do_save_draft(sender, establishment, draft: Draft, message: Message | None = None) -> Message:

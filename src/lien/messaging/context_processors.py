@@ -1,0 +1,34 @@
+"""What every page needs from messaging: the unread count in the header, and (only on the
+messaging pages, which use them) the user's own folders for the side navigation."""
+
+from functools import partial
+
+from lien.messaging import mailbox, services
+
+
+def unread_count(request) -> int:
+    """The user's unread count, computed once per request, when a template first shows it."""
+    cached = getattr(request, "_lien_messaging_unread", None)
+    if cached is None:
+        cached = services.unread_count(request.user)
+        request._lien_messaging_unread = cached
+    return cached
+
+
+def own_folders(request) -> list:
+    cached = getattr(request, "_lien_messaging_folders", None)
+    if cached is None:
+        cached = list(mailbox.folders_of(request.user))
+        request._lien_messaging_folders = cached
+    return cached
+
+
+def messaging(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    # Templates call these: nothing is queried unless a page shows it.
+    return {
+        "messaging_unread": partial(unread_count, request),
+        "messaging_folders": partial(own_folders, request),
+    }
