@@ -31,6 +31,7 @@ lint: setup-dev
 	.venv/bin/ruff format --check .
 	$(MANAGE) makemigrations --check --dry-run -v 1
 	.venv/bin/mypy src/lien/*/policy.py src/lien/*/services.py
+	scripts/check_messages.sh
 
 test: lint
 	@$(MAKE) --no-print-directory test-sqlite

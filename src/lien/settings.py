@@ -31,6 +31,8 @@ CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = envstr("SITE_URL", "http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
+    # First: its runserver serves ASGI, so `make demo` has WebSockets (real time) too.
+    "daphne",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -40,6 +42,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",
+    "channels",
     "lien.core",
     "lien.accounts",
     "lien.home",
@@ -124,6 +127,24 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
+
+# Real time (WebSockets, Django Channels): the Redis channel layer when REDIS_URL is set, so
+# that every web and worker process reaches every browser; in-process otherwise (embedded mode).
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {
+                "hosts": [REDIS_URL],
+                # Instances sharing a Redis database must not share users' groups.
+                "prefix": envstr(
+                    "CHANNEL_LAYER_PREFIX", envstr("CACHE_KEY_PREFIX", "lien") + "-asgi"
+                ),
+            },
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 # Background jobs: Celery on Redis in production, inline otherwise.
 CELERY_BROKER_URL = envstr("CELERY_BROKER_URL", REDIS_URL or "memory://")

@@ -15,6 +15,7 @@ import unicodedata
 import uuid
 import zipfile
 from dataclasses import dataclass
+from functools import partial
 from urllib.parse import quote
 
 import filetype
@@ -325,7 +326,12 @@ def do_attach(message: Message, files: list[CheckedFile]) -> list[Attachment]:
 
 
 def do_copy_attachments(source: Message, message: Message) -> list[Attachment]:
-    """Forwarding: the new message points to the same stored files (never deleted alone)."""
+    """Forwarding: the new message points to the same stored files (never deleted alone).
+
+    A file the message already carries (same name and content: a retried save) is not copied
+    twice.
+    """
+    carried = set(message.attachments.values_list("original_name", "sha256"))
     copies = [
         Attachment(
             message=message,
@@ -336,8 +342,29 @@ def do_copy_attachments(source: Message, message: Message) -> list[Attachment]:
             sha256=attachment.sha256,
         )
         for attachment in source.attachments.all()
+        if (attachment.original_name, attachment.sha256) not in carried
     ]
     return Attachment.objects.bulk_create(copies)
+
+
+def do_remove_attachment(draft: Message, code) -> Attachment | None:
+    """Take a file off a draft (the caller holds the draft, locked). The stored file goes too,
+    unless another message still points to it (a forward). None if the draft has no such
+    file."""
+    if not draft.is_draft:
+        raise ValidationError(_("Ce message a déjà été envoyé."))
+    try:
+        attachment = draft.attachments.filter(code=uuid.UUID(str(code))).first()
+    except ValueError:
+        attachment = None
+    if attachment is None:
+        return None
+    name = attachment.file.name
+    attachment.delete()
+    if not Attachment.objects.filter(file=name).exists():
+        storage = Attachment._meta.get_field("file").storage
+        transaction.on_commit(partial(storage.delete, name))
+    return attachment
 
 
 def _sha256(upload: File) -> str:

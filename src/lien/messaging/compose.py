@@ -25,7 +25,7 @@ from lien.core.models import (
     TeachingAssignment,
 )
 from lien.core.policy import may_act
-from lien.messaging import policy, services
+from lien.messaging import attachments, policy, services
 from lien.messaging.models import Address, Field, Message, Signature
 
 Kind = Address.Kind
@@ -507,6 +507,13 @@ def send(
     signed = replace(draft, body=add_signature(draft.body, signature))
     with transaction.atomic():
         return services.check_send(user, establishment, signed, message=_locked(user, message))
+
+
+def remove_attachment(user, message: Message, code):
+    """Take one file off the draft `message` (`attachments.do_remove_attachment`), the draft
+    locked; raises AlreadySent if it went meanwhile."""
+    with transaction.atomic():
+        return attachments.do_remove_attachment(_locked(user, message), code)
 
 
 def do_delete_draft(user, message: Message) -> None:

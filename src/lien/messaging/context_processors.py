@@ -1,8 +1,11 @@
 """What every page needs from messaging: the unread count in the header, and (only on the
-messaging pages, which use them) the user's own folders for the side navigation."""
+messaging pages, which use them) the user's own folders and the links the side navigation
+offers to this user."""
 
 from functools import partial
 
+from lien.core.policy import can_handle_message_reports
+from lien.core.profiles import active_profile
 from lien.messaging import mailbox, services
 
 
@@ -23,6 +26,20 @@ def own_folders(request) -> list:
     return cached
 
 
+def handles_reports(request) -> bool:
+    """Whether the side navigation offers « Signalements » (direction and CPE of the
+    establishment of the profile in use), computed once per request."""
+    cached = getattr(request, "_lien_messaging_handles_reports", None)
+    if cached is None:
+        profile = active_profile(request)
+        establishment = profile.establishment if profile is not None else None
+        cached = establishment is not None and can_handle_message_reports(
+            request.user, establishment
+        )
+        request._lien_messaging_handles_reports = cached
+    return cached
+
+
 def messaging(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
@@ -31,4 +48,5 @@ def messaging(request):
     return {
         "messaging_unread": partial(unread_count, request),
         "messaging_folders": partial(own_folders, request),
+        "messaging_handles_reports": partial(handles_reports, request),
     }

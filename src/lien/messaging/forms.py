@@ -9,6 +9,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from lien.messaging import compose, services
+from lien.messaging.attachments import (
+    MEGABYTE,
+    AttachmentsField,
+    max_file_bytes,
+    max_files,
+    max_total_bytes,
+)
 from lien.messaging.models import Address, Field, Message
 
 
@@ -59,6 +66,7 @@ class ComposeForm(forms.Form):
         help_text=gettext_lazy("Les destinataires ne pourront pas répondre à ce message."),
         required=False,
     )
+    attachments = AttachmentsField()
 
     def __init__(self, *args, list_choices, people_scope, **kwargs):
         super().__init__(*args, **kwargs)
@@ -66,6 +74,18 @@ class ComposeForm(forms.Form):
         self.people_scope = people_scope
         self.chosen_lists: list[compose.ListChoice] = []
         self.chosen_people: list = []
+        field = self.fields["attachments"]
+        field.help_text = " ".join(
+            [
+                str(field.help_text),
+                _("%(count)d fichiers au plus, %(file_mb)d Mo chacun, %(total_mb)d Mo en tout.")
+                % {
+                    "count": max_files(),
+                    "file_mb": max_file_bytes() // MEGABYTE,
+                    "total_mb": max_total_bytes() // MEGABYTE,
+                },
+            ]
+        )
 
     def clean_lists(self) -> list[str]:
         keys = list(dict.fromkeys(self.cleaned_data["lists"]))

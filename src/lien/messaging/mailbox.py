@@ -13,13 +13,13 @@ from datetime import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import CharField, Count, F, Prefetch, Q, QuerySet, Value
+from django.db.models import CharField, Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Value
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from lien.messaging import policy, services
-from lien.messaging.models import Address, Delivery, Field, Folder, Message
+from lien.messaging import events, policy, services
+from lien.messaging.models import Address, Attachment, Delivery, Field, Folder, Message
 
 Box = Delivery.Box
 Kind = Address.Kind
@@ -68,6 +68,11 @@ def addresses_prefetch() -> Prefetch:
     )
 
 
+def has_attachments(message_ref: str = "pk") -> Exists:
+    """Annotation: whether the message (`message_ref` from the outer query) carries files."""
+    return Exists(Attachment.objects.filter(message=OuterRef(message_ref)))
+
+
 def labels_of(message: Message, field: str | None = None) -> list[str]:
     return [
         address_label(address)
@@ -93,6 +98,7 @@ class Row:
     recipient_count: int = 0
     is_scheduled: bool = False
     is_recalled: bool = False
+    has_attachments: bool = False
 
 
 def received_row(delivery: Delivery) -> Row:
@@ -104,6 +110,10 @@ def received_row(delivery: Delivery) -> Row:
         is_sent=False,
         correspondent=message.sender.get_full_name() or message.sender.username,
         is_unread=delivery.read_at is None,
+        # Annotated on the delivery (folders) or on its message (search).
+        has_attachments=getattr(
+            delivery, "has_attachments", getattr(message, "has_attachments", False)
+        ),
     )
 
 
@@ -118,6 +128,7 @@ def sent_row(message: Message, now: datetime) -> Row:
         recipient_count=message.recipient_count,
         is_scheduled=message.sent_at is not None and message.sent_at > now,
         is_recalled=message.recalled_at is not None,
+        has_attachments=getattr(message, "has_attachments", False),
     )
 
 
@@ -126,7 +137,11 @@ def received_in(user, box: str, folder: Folder | None = None) -> QuerySet[Delive
     deliveries = services.visible_deliveries(user).filter(box=box)
     if folder is not None:
         deliveries = deliveries.filter(folder=folder)
-    return deliveries.select_related("message__sender").order_by("-message__sent_at", "-pk")
+    return (
+        deliveries.select_related("message__sender")
+        .annotate(has_attachments=has_attachments("message_id"))
+        .order_by("-message__sent_at", "-pk")
+    )
 
 
 def sent_by(user) -> QuerySet[Message]:
@@ -134,7 +149,10 @@ def sent_by(user) -> QuerySet[Message]:
     their read counts annotated (no query per message)."""
     return (
         Message.objects.filter(sender=user, sent_at__isnull=False, sender_folder="sent")
-        .annotate(read_count=Count("deliveries", filter=Q(deliveries__read_at__isnull=False)))
+        .annotate(
+            read_count=Count("deliveries", filter=Q(deliveries__read_at__isnull=False)),
+            has_attachments=has_attachments(),
+        )
         .prefetch_related(addresses_prefetch())
         .order_by("-sent_at", "-pk")
     )
@@ -143,6 +161,7 @@ def sent_by(user) -> QuerySet[Message]:
 def drafts_of(user) -> QuerySet[Message]:
     return (
         Message.objects.filter(sender=user, sent_at__isnull=True)
+        .annotate(has_attachments=has_attachments())
         .prefetch_related(addresses_prefetch())
         .order_by("-updated_at", "-pk")
     )
@@ -155,6 +174,7 @@ def draft_row(message: Message) -> Row:
         when=message.updated_at,
         is_sent=True,
         correspondent=", ".join(labels_of(message)),
+        has_attachments=getattr(message, "has_attachments", False),
     )
 
 
@@ -185,9 +205,11 @@ def trash_rows(user, entries) -> list[Row]:
     now = timezone.now()
     rows: dict[tuple[str, int], Row] = {}
     if received_ids:
-        for delivery in Delivery.objects.filter(
-            recipient=user, message_id__in=received_ids
-        ).select_related("message__sender"):
+        for delivery in (
+            Delivery.objects.filter(recipient=user, message_id__in=received_ids)
+            .select_related("message__sender")
+            .annotate(has_attachments=has_attachments("message_id"))
+        ):
             rows["received", delivery.message_id] = received_row(delivery)
     if sent_ids:
         for message in sent_by_ids(user, sent_ids):
@@ -198,7 +220,10 @@ def trash_rows(user, entries) -> list[Row]:
 def sent_by_ids(user, ids) -> QuerySet[Message]:
     return (
         Message.objects.filter(sender=user, pk__in=ids)
-        .annotate(read_count=Count("deliveries", filter=Q(deliveries__read_at__isnull=False)))
+        .annotate(
+            read_count=Count("deliveries", filter=Q(deliveries__read_at__isnull=False)),
+            has_attachments=has_attachments(),
+        )
         .prefetch_related(addresses_prefetch())
     )
 
@@ -246,7 +271,10 @@ def search(user, query: str) -> QuerySet[Message]:
             messages = messages.filter(Q(subject__icontains=word) | Q(body__icontains=word))
     return (
         messages.select_related("sender")
-        .annotate(read_count=Count("deliveries", filter=Q(deliveries__read_at__isnull=False)))
+        .annotate(
+            read_count=Count("deliveries", filter=Q(deliveries__read_at__isnull=False)),
+            has_attachments=has_attachments(),
+        )
         .prefetch_related(
             addresses_prefetch(),
             Prefetch(
@@ -315,7 +343,8 @@ def open_message(user, code) -> Opened:
 
 def thread_of(user, message: Message) -> list[Message]:
     """The messages of the conversation this user sent or received (never replies between
-    others), oldest first, with their addresses, read counts and the user's own delivery."""
+    others), oldest first, with their addresses, files, read counts and the user's own
+    delivery."""
     received = (
         services.visible_deliveries(user)
         .exclude(box=Box.DELETED)
@@ -332,6 +361,7 @@ def thread_of(user, message: Message) -> list[Message]:
         .annotate(read_count=Count("deliveries", filter=Q(deliveries__read_at__isnull=False)))
         .prefetch_related(
             addresses_prefetch(),
+            "attachments",
             Prefetch(
                 "deliveries",
                 queryset=Delivery.objects.filter(recipient=user),
@@ -354,6 +384,7 @@ class ThreadEntry:
     cc: list[str]
     bcc: list[str]
     read_count: int
+    delivery: Delivery | None = None  # the user's own, None for a message they sent
 
 
 def thread_entries(user, current: Message, messages: list[Message]) -> list[ThreadEntry]:
@@ -371,6 +402,7 @@ def thread_entries(user, current: Message, messages: list[Message]) -> list[Thre
                 cc=labels_of(message, Field.CC),
                 bcc=labels_of(message, Field.BCC) if is_mine else [],
                 read_count=message.read_count,
+                delivery=None if is_mine else own,
             )
         )
     return entries
@@ -378,9 +410,13 @@ def thread_entries(user, current: Message, messages: list[Message]) -> list[Thre
 
 def do_mark_thread_read(user, messages: list[Message]) -> int:
     """Mark read the user's unread deliveries among the messages they are being shown."""
-    return Delivery.objects.filter(
+    marked = Delivery.objects.filter(
         recipient=user, message__in=[m.pk for m in messages], read_at__isnull=True
     ).update(read_at=timezone.now())
+    if marked:
+        # The senders see their read counts move; the reader's pages, the unread count.
+        events.notify_read_changed(user.pk, [m.pk for m in messages if m.sender_id != user.pk])
+    return marked
 
 
 def may_recall(user, message: Message, read_count: int) -> bool:
@@ -447,6 +483,11 @@ def do_bulk_action(user, verb, deliveries, own_messages, folder: Folder | None) 
         raise PermissionDenied(_("Ce dossier n'est pas le vôtre."))
     deliveries = deliveries.exclude(box=Box.DELETED)
     with transaction.atomic():
+        # Sent after the commit: the read counts of the senders, the user's unread count.
+        if verb in (MARK_READ, MARK_UNREAD):
+            events.notify_read_changed(user.pk, deliveries.values_list("message_id", flat=True))
+        else:
+            events.notify_unread_changed(user.pk)
         if verb == MARK_READ:
             return deliveries.filter(read_at__isnull=True).update(read_at=timezone.now())
         if verb == MARK_UNREAD:
@@ -552,6 +593,8 @@ def do_delete_folder(user, folder: Folder) -> int:
             box=Box.INBOX, folder=None
         )
         folder.delete()
+        if moved:
+            events.notify_unread_changed(user.pk)
     return moved
 
 

@@ -25,6 +25,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from lien.messaging import events
 from lien.messaging.models import Delivery, DigestLog, Message, NotificationPreference
 
 logger = logging.getLogger(__name__)
@@ -96,6 +97,12 @@ def _claim_batch(now, message_id: int | None) -> tuple[int, list[Delivery]]:
         Delivery.objects.filter(pk__in=rows, notified_at__isnull=True).update(
             notified_at=timezone.now()
         )
+    if message_id is None:
+        # The sweep: the open pages of the recipients of scheduled messages now due show them
+        # (a message sent at once was shown on commit). Shown when claimed, so once; pages
+        # ignore a message they already show (claimed again after a mail failure).
+        unread = Delivery.objects.filter(pk__in=rows, read_at__isnull=True)
+        events.publish_message_received(unread, now=now)
     # Only those who asked for an e-mail at each message, and who have not read it already.
     return len(rows), list(
         Delivery.objects.filter(

@@ -12,7 +12,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from lien.messaging import policy, safety, tasks
+from lien.messaging import events, policy, safety, tasks
 from lien.messaging.models import Address, Conversation, Delivery, Message
 from lien.messaging.recipients import resolve
 
@@ -141,6 +141,9 @@ def do_send(sender, establishment, draft: Draft, message: Message | None = None)
 
 
 def _enqueue_notifications(message_pk: int) -> None:
+    # In the background (inline in the embedded mode), so that a message to 2,000 people
+    # doesn't make its sender wait: first the recipients' open pages, then the e-mails.
+    tasks.publish_new_message.delay(message_pk)
     tasks.notify_message.delay(message_pk)
 
 
@@ -203,6 +206,7 @@ def unread_count(user) -> int:
 def do_mark_read(delivery: Delivery, read: bool = True) -> None:
     delivery.read_at = timezone.now() if read else None
     delivery.save(update_fields=["read_at"])
+    events.notify_read_changed(delivery.recipient_id, [delivery.message_id])
 
 
 def do_move(delivery: Delivery, box: str, folder=None) -> None:
@@ -211,6 +215,7 @@ def do_move(delivery: Delivery, box: str, folder=None) -> None:
     delivery.box = box
     delivery.folder = folder if box == Delivery.Box.FOLDER else None
     delivery.save(update_fields=["box", "folder"])
+    events.notify_unread_changed(delivery.recipient_id)
 
 
 def do_empty_trash(user) -> int:
@@ -229,6 +234,7 @@ def check_recall(user, message: Message) -> None:
             raise ValidationError(_("Ce message a déjà été lu : il ne peut plus être rappelé."))
         locked.recalled_at = timezone.now()
         locked.save(update_fields=["recalled_at"])
+        events.notify_recalled(locked)
     message.recalled_at = locked.recalled_at
 
 

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from lien.messaging import notifications
+from lien.messaging import events, notifications
 
 
 @shared_task
@@ -22,3 +22,15 @@ def send_due_notifications() -> int:
 def send_message_digests() -> int:
     """Every evening (Celery beat): the daily digest of those who chose it."""
     return notifications.send_daily_digests()
+
+
+@shared_task
+def publish_new_message(message_pk: int) -> int:
+    """Queued when a message is sent (after commit): its recipients' open pages show it."""
+    return events.publish_new_message(message_pk)
+
+
+@shared_task
+def publish_recipients_unread_counts(message_pk: int) -> int:
+    """Queued when a message is recalled (after commit): its recipients' unread counts."""
+    return events.publish_recipients_unread_counts(message_pk)

@@ -12,3 +12,5 @@ STORAGES["staticfiles"] = {  # noqa: F405
 }
 # pytest-xdist workers share one Redis: keep their keys apart.
 CACHES["default"]["KEY_PREFIX"] = "lien-test-" + os.environ.get("PYTEST_XDIST_WORKER", "main")
+# Real time: the in-process channel layer (test_consumer_redis.py tries the Redis one).
+CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}

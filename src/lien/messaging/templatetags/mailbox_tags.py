@@ -5,7 +5,15 @@ from django.template.defaultfilters import linebreaks_filter
 from django.utils.html import urlize
 from django.utils.safestring import SafeString, mark_safe
 
+from lien.messaging import attachments
+
 register = template.Library()
+
+
+@register.filter
+def file_size(size: int) -> str:
+    """A file's size as it reads in French: "350 ko", "2,4 Mo"."""
+    return attachments.format_size(size)
 
 
 @register.filter(is_safe=True)

@@ -136,7 +136,7 @@ def test_the_attachments_include_lists_names_sizes_and_links(cast, sent):
     assert (
         f'<li><a href="/messagerie/pieces-jointes/{sent.code}/" download>'
         "Sujet n°3 (élèves).pdf</a> "
-        f'<span class="muted">({len(files.PDF)}\xa0octets)</span></li>'
+        '<span class="muted">(1 ko)</span></li>'
     ) in html
     assert f'href="/messagerie/pieces-jointes/{csv.code}/"' in html
 

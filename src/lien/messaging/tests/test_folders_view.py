@@ -56,6 +56,22 @@ def test_a_bad_name_is_refused_with_a_french_error(cast, login, name, error):
     assert names(cast.a.parent.user) == ["Cantine"]
 
 
+def test_an_empty_post_is_refused_as_a_missing_name(cast, login):
+    """A POST without any field (a bare request) is a submitted form, not a blank page."""
+    response = login(cast.a.parent).post(FOLDERS)
+    assert response.status_code == 400
+    assert response.context["form"].errors == {"name": ["Donnez un nom au dossier."]}
+    assert names(cast.a.parent.user) == []
+
+
+def test_an_empty_rename_post_is_refused_and_keeps_the_name(cast, login):
+    folder = mailbox.check_create_folder(cast.a.parent.user, "Cantine")
+    response = login(cast.a.parent).post(reverse("messaging:rename-folder", args=[folder.code]))
+    assert response.status_code == 400
+    assert response.context["form"].errors == {"name": ["Donnez un nom au dossier."]}
+    assert names(cast.a.parent.user) == ["Cantine"]
+
+
 def test_two_users_may_have_folders_with_the_same_name(cast, login):
     mailbox.check_create_folder(cast.a.classmate_parent.user, "Cantine")
     login(cast.a.parent).post(FOLDERS, {"name": "Cantine"})

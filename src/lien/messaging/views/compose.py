@@ -1,7 +1,9 @@
 """Writing messages: compose, reply, reply all, forward, drafts (with autosave), signature.
 
 Nothing typed is ever lost: a refused send re-renders the form with the reason and keeps the
-message as a draft; the autosave script saves the draft in the background.
+message as a draft; the autosave script saves the draft in the background. Files chosen in the
+form go with the message when it is sent, or stay on its draft (a file input cannot be filled
+again when the page comes back).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from dataclasses import dataclass, field
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -21,8 +24,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from lien.core.models import Profile
 from lien.core.profiles import active_profile
+from lien.messaging import attachments, mailbox, policy, services
 from lien.messaging import compose as helpers
-from lien.messaging import mailbox, policy, services
 from lien.messaging.forms import ComposeForm, SignatureForm
 from lien.messaging.models import Address, Field, Message
 
@@ -39,6 +42,7 @@ class Composition:
     in_reply_to: Message | None = None
     draft: Message | None = None
     original: Message | None = None
+    forwarded: Message | None = None  # its files go with the new message
     prefill: helpers.Prefill = field(default_factory=helpers.Prefill)
     form_action: str = ""
 
@@ -180,7 +184,9 @@ def forward(request, code):
     original = mailbox.open_message(request.user, code).message
     if original.recalled_at is not None:
         return _forbidden(request, _("Ce message a été rappelé : il ne peut pas être transféré."))
-    composition = Composition(original.establishment, _("Transférer"), original=original)
+    composition = Composition(
+        original.establishment, _("Transférer"), original=original, forwarded=original
+    )
     if request.method == "GET":
         composition.prefill = helpers.forward_prefill(original)
     return _compose_page(request, composition)
@@ -197,7 +203,9 @@ def signature(request):
             return redirect("messaging:signature")
     else:
         form = SignatureForm(initial={"text": helpers.signature_of(request.user)})
-    return render(request, "messaging/signature.html", {"form": form})
+    return render(
+        request, "messaging/signature.html", {"form": form, "mailbox_current": "signature"}
+    )
 
 
 # --- The compose form ---------------------------------------------------------------------------
@@ -266,21 +274,25 @@ def _compose_post(request, composition: Composition, form_kwargs: dict):
     if data.get("remove"):
         action = "edit"
         data.setlist("people", [code for code in data.getlist("people") if code != data["remove"]])
+    removed_file = data.get("remove_attachment", "")
+    if removed_file:
+        action = "edit"
     draft, key, sent = _posted_draft(user, composition, data)
     if sent is not None:
         if action == "autosave":
             return JsonResponse({"draft": None, "message": _("Ce message a déjà été envoyé.")})
         return _already_sent(request, sent)
 
-    form = ComposeForm(data, **form_kwargs)
+    form = ComposeForm(data, request.FILES, **form_kwargs)
     is_valid = form.is_valid()
+    # An autosave never carries files (the script leaves them out): they go with a button.
+    files = form.cleaned_data.get("attachments", []) if action != "autosave" else []
     content = form.to_draft(composition.in_reply_to, key)
-    establishment = composition.establishment
     try:
         if action == "autosave":
             if draft is None and helpers.is_empty(content):
                 return JsonResponse({"draft": None, "message": ""})
-            saved = helpers.save_draft(user, establishment, content, draft)
+            saved = _save_draft(user, composition, content, draft)
             at = time_format(timezone.localtime(saved.updated_at), "H:i")
             return JsonResponse(
                 {
@@ -289,16 +301,24 @@ def _compose_post(request, composition: Composition, form_kwargs: dict):
                 }
             )
         if action == "save":
-            if draft is None and helpers.is_empty(content):
+            if draft is None and helpers.is_empty(content) and not files:
                 form.add_error(None, _("Rien à enregistrer : le message est vide."))
                 return _render(request, composition, form, form.chosen_people, key, None)
-            draft = helpers.save_draft(user, establishment, content, draft)
+            draft = _save_draft(user, composition, content, draft)
+            files_kept = _attach(form, draft, files)
             messages.success(request, _("Brouillon enregistré."))
-            if is_valid:
+            if is_valid and files_kept:
                 return redirect("messaging:edit-draft", code=draft.code)
             return _render(request, composition, form, form.chosen_people, key, draft)
         if action == "send":
-            return _send(request, composition, form, is_valid, content, draft)
+            return _send(request, composition, form, is_valid, content, draft, files)
+        if files or (removed_file and draft is not None):
+            # A search, a change of recipients or a file taken off re-renders the page: the
+            # draft keeps what was typed and the files chosen.
+            draft = _save_draft(user, composition, content, draft)
+            _attach(form, draft, files)
+            if removed_file:
+                _remove_file(request, draft, removed_file)
     except helpers.AlreadySent as sent:
         if action == "autosave":
             return JsonResponse({"draft": None, "message": _("Ce message a déjà été envoyé.")})
@@ -341,12 +361,65 @@ def _posted_draft(user, composition: Composition, data):
     return draft, key, None
 
 
-def _send(request, composition, form, is_valid, content, draft):
+def _save_draft(user, composition: Composition, content, draft: Message | None) -> Message:
+    """Save the draft (`helpers.save_draft`); a forward's first save carries the forwarded
+    message's files."""
+    with transaction.atomic():
+        saved = helpers.save_draft(user, composition.establishment, content, draft)
+        if draft is None and composition.forwarded is not None:
+            attachments.do_copy_attachments(composition.forwarded, saved)
+    return saved
+
+
+def _attach(form, draft: Message, files) -> bool:
+    """Store the posted files with the saved draft; a refusal goes on the form (False)."""
+    try:
+        attachments.do_attach(draft, files)
+    except ValidationError as error:
+        form.add_error("attachments", error)
+        return False
+    return True
+
+
+def _remove_file(request, draft: Message, code: str) -> None:
+    removed = helpers.remove_attachment(request.user, draft, code)
+    if removed is not None:
+        messages.success(
+            request, _("Pièce jointe retirée : %(name)s.") % {"name": removed.original_name}
+        )
+
+
+class _FilesRefused(Exception):
+    """The message could be sent but not its files: the send is undone."""
+
+    def __init__(self, error: ValidationError):
+        super().__init__(error)
+        self.error = error
+
+
+def _send_with_files(user, composition: Composition, content, draft, signature, files):
+    """Send, and store the files with the message in the same transaction."""
+    with transaction.atomic():
+        sent = helpers.send(user, composition.establishment, content, draft, signature)
+        try:
+            if draft is None and composition.forwarded is not None:
+                attachments.do_copy_attachments(composition.forwarded, sent)
+            attachments.do_attach(sent, files)
+        except ValidationError as error:
+            raise _FilesRefused(error) from error
+    return sent
+
+
+def _send(request, composition, form, is_valid, content, draft, files):
     user = request.user
+    refused_files = None
     if is_valid:
         signature = helpers.signature_of(user) if form.cleaned_data["with_signature"] else ""
         try:
-            sent = helpers.send(user, composition.establishment, content, draft, signature)
+            sent = _send_with_files(user, composition, content, draft, signature, files)
+        except _FilesRefused as refused:
+            # The same refusal comes again below, when the draft keeps the files.
+            refused_files = refused.error
         except (ValidationError, PermissionDenied) as error:
             form.add_error(None, _error_text(error))
         else:
@@ -360,7 +433,9 @@ def _send(request, composition, form, is_valid, content, draft):
                 text = _("Message envoyé.")
             messages.success(request, text)
             return redirect("messaging:message", code=sent.code)
-    draft = helpers.save_draft(user, composition.establishment, content, draft)
+    draft = _save_draft(user, composition, content, draft)
+    if _attach(form, draft, files) and refused_files is not None:
+        form.add_error("attachments", refused_files)
     return _render(
         request,
         composition,

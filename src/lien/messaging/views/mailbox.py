@@ -393,7 +393,7 @@ def _folder_form_save(form, save):
 @login_required
 @require_http_methods(["GET", "POST"])
 def folders(request):
-    form = FolderForm(request.POST or None)
+    form = FolderForm(request.POST if request.method == "POST" else None)
     created = request.method == "POST" and _folder_form_save(
         form, lambda name: mailbox.check_create_folder(request.user, name)
     )
@@ -416,7 +416,9 @@ def folders(request):
 @require_http_methods(["GET", "POST"])
 def rename_folder(request, code):
     own_folder = mailbox.folder_of(request.user, code)
-    form = FolderForm(request.POST or None, initial={"name": own_folder.name})
+    form = FolderForm(
+        request.POST if request.method == "POST" else None, initial={"name": own_folder.name}
+    )
     if request.method == "POST" and _folder_form_save(
         form, lambda name: mailbox.check_rename_folder(request.user, own_folder, name)
     ):

@@ -48,6 +48,10 @@ def notification_preferences(request):
     return render(
         request,
         "messaging/notification_preferences.html",
-        {"form": form, "has_email": bool(request.user.email)},
+        {
+            "form": form,
+            "has_email": bool(request.user.email),
+            "mailbox_current": "notifications",
+        },
         status=400 if form.errors else 200,
     )

@@ -78,6 +78,7 @@ def reports(request):
         request,
         "messaging/reports.html",
         {
+            "mailbox_current": "reports",
             "establishment": establishment,
             "open_reports": list(all_reports.filter(handled_at__isnull=True)),
             "handled_reports": list(all_reports.filter(handled_at__isnull=False)[:HANDLED_SHOWN]),

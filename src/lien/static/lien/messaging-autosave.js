@@ -15,16 +15,32 @@
   var submitting = false;
   var saving = false;
 
+  // The form without its files: they are sent only by the form's buttons, never in the
+  // background (an autosave must stay light, and the server ignores files on autosave).
+  function formData() {
+    var data = new FormData(form);
+    var fileFields = [];
+    data.forEach(function (value, name) {
+      if (typeof value !== "string") {
+        fileFields.push(name);
+      }
+    });
+    fileFields.forEach(function (name) {
+      data.delete(name);
+    });
+    return data;
+  }
+
   // What the user typed, without the fields that change when nothing was typed.
   function state() {
-    var data = new FormData(form);
+    var data = formData();
     data.delete("csrfmiddlewaretoken");
     data.delete("draft");
     return new URLSearchParams(data).toString();
   }
 
   function payload() {
-    var data = new FormData(form);
+    var data = formData();
     data.set("action", "autosave");
     return data;
   }

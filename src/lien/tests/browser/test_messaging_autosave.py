@@ -54,3 +54,42 @@ def test_the_draft_is_saved_in_the_background_then_sent_in_place(
     assert sent.pk == draft.pk
     assert sent.sent_at is not None
     assert sent.recipient_count == 2
+
+
+def test_the_autosave_leaves_the_chosen_file_for_the_send(
+    page, live_server, cast, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    page.clock.install()
+    page.goto(f"{live_server.url}/connexion/")
+    page.get_by_label("Identifiant ou adresse e-mail").fill(cast.a.teacher.user.username)
+    page.get_by_label("Mot de passe ou code d'activation").fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url(f"{live_server.url}/accueil/")
+    page.goto(f"{live_server.url}/messagerie/nouveau/")
+
+    page.get_by_label("Parents de 2nde A").check()
+    page.get_by_label("Objet").fill("Sortie au musée")
+    page.get_by_label("Pièces jointes").set_input_files(
+        files=[{"name": "liste.txt", "mimeType": "text/plain", "buffer": b"Cahier, stylo.\n"}]
+    )
+    posted = []
+    page.on(
+        "request",
+        lambda request: request.method == "POST" and posted.append(request.post_data_buffer),
+    )
+    page.clock.fast_forward("00:16")
+    page.locator("#autosave-status").filter(has_text="Brouillon enregistré à").wait_for()
+    [autosave] = posted
+    assert b'name="action"\r\n\r\nautosave' in autosave
+    assert b"liste.txt" not in autosave
+    draft = Message.objects.get(sender=cast.a.teacher.user)
+    assert draft.subject == "Sortie au musée"
+    assert draft.attachments.count() == 0
+
+    page.get_by_label("Message", exact=True).fill("La liste est jointe.")
+    page.get_by_role("button", name="Envoyer").click()
+    page.wait_for_url(f"{live_server.url}/messagerie/messages/{draft.code}/")
+    sent = Message.objects.get(sender=cast.a.teacher.user)
+    assert sent.sent_at is not None
+    assert list(sent.attachments.values_list("original_name", "size")) == [("liste.txt", 15)]
