@@ -29,7 +29,7 @@ messages: setup-dev
 lint: setup-dev
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
-	$(MANAGE) makemigrations --check --dry-run -v 1
+	env -u DATABASE_URL $(MANAGE) makemigrations --check --dry-run -v 1
 	.venv/bin/mypy src/lien/*/policy.py src/lien/*/services.py
 	scripts/check_messages.sh
 
