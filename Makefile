@@ -52,6 +52,7 @@ test-postgres: setup-dev
 
 bench: setup-dev
 	env -u DATABASE_URL -u REDIS_URL $(PY) bench/run.py
+	env -u DATABASE_URL -u REDIS_URL $(PY) bench/messaging.py
 
 clean:
 	rm -rf .venv var
