@@ -6,7 +6,7 @@ from functools import partial
 
 from lien.core.policy import can_handle_message_reports
 from lien.core.profiles import active_profile
-from lien.messaging import mailbox, services
+from lien.messaging import mailbox, policy, services
 
 
 def unread_count(request) -> int:
@@ -40,6 +40,20 @@ def handles_reports(request) -> bool:
     return cached
 
 
+def adjusts_rules(request) -> bool:
+    """Whether the side navigation offers « Règles de la messagerie » (direction and ENT
+    administrators of the establishment of the profile in use), computed once per request."""
+    cached = getattr(request, "_lien_messaging_adjusts_rules", None)
+    if cached is None:
+        profile = active_profile(request)
+        establishment = profile.establishment if profile is not None else None
+        cached = establishment is not None and policy.can_adjust_messaging_rules(
+            request.user, establishment
+        )
+        request._lien_messaging_adjusts_rules = cached
+    return cached
+
+
 def messaging(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
@@ -49,4 +63,5 @@ def messaging(request):
         "messaging_unread": partial(unread_count, request),
         "messaging_folders": partial(own_folders, request),
         "messaging_handles_reports": partial(handles_reports, request),
+        "messaging_adjusts_rules": partial(adjusts_rules, request),
     }

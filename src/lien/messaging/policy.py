@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from lien.core.models import Enrolment, ParentLink, Profile, TutorLink
-from lien.core.policy import Role, may_act, teaches_class, teaches_student
+from lien.core.policy import Role, can_manage_accounts, may_act, teaches_class, teaches_student
 from lien.messaging.models import Address, MessagingRules, SendingSuspension
 
 if TYPE_CHECKING:
@@ -192,3 +192,9 @@ def may_send_no_reply(user: User, establishment) -> bool:
     return Profile.objects.filter(
         user=user, establishment=establishment, role__in=list(ADULTS)
     ).exists()
+
+
+def can_adjust_messaging_rules(user: User, establishment) -> bool:
+    """Who adjusts the establishment's messaging rules: the account managers (direction and
+    ENT administrators)."""
+    return can_manage_accounts(user, establishment)

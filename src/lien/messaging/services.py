@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from lien.messaging import events, policy, safety, tasks
-from lien.messaging.models import Address, Conversation, Delivery, Message
+from lien.messaging.models import Address, Conversation, Delivery, Message, MessagingRules
 from lien.messaging.recipients import resolve
 
 SUBJECT_MAX_LENGTH = 200
@@ -255,3 +255,12 @@ def read_stats(message: Message, names_limit: int = 200) -> ReadStats:
         .order_by("recipient__last_name", "recipient__first_name")[:names_limit]
     )
     return ReadStats(counts["read"], counts["total"], [d.recipient.get_full_name() for d in unread])
+
+
+def do_save_messaging_rules(establishment, **rules) -> MessagingRules:
+    """Store the establishment's messaging rules (the caller checked
+    `policy.can_adjust_messaging_rules`)."""
+    saved, _created = MessagingRules.objects.update_or_create(
+        establishment=establishment, defaults=rules
+    )
+    return saved

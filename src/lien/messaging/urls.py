@@ -6,6 +6,7 @@ from lien.messaging.views import (
     mailbox,
     preferences,
     reports,
+    rules,
     suspensions,
 )
 
@@ -47,4 +48,5 @@ urlpatterns: list = [
     path("signalements/<uuid:code>/traiter/", reports.mark_handled, name="report-handled"),
     path("suspensions/", suspensions.suspensions, name="suspensions"),
     path("suspensions/lever/", suspensions.lift_suspension, name="lift-suspension"),
+    path("regles/", rules.rules, name="rules"),
 ]
