@@ -3,7 +3,6 @@
 import time
 from datetime import timedelta
 
-import pytest
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.test import Client
@@ -35,21 +34,6 @@ REVOKED = (
 )
 WRONG = "Identifiant ou mot de passe incorrect. Vérifiez les majuscules et réessayez."
 LOCKED = "Trop de tentatives infructueuses : ce compte est bloqué pendant quelques minutes."
-
-
-@pytest.fixture
-def pupil(cast):
-    """A pupil whose account waits for its activation letter."""
-    user = cast.a.student.user
-    user.set_unusable_password()
-    user.activated_at = None
-    user.save()
-    return user
-
-
-@pytest.fixture
-def code(pupil):
-    return activation.do_issue_codes([pupil])[0].code
 
 
 def log_in(browser, username, password):

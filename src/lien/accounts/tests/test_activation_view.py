@@ -2,7 +2,6 @@
 
 from datetime import timedelta
 
-import pytest
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.test import Client
@@ -26,20 +25,6 @@ MALFORMED = (
 EXPIRED = "Ce code d&#x27;activation a expiré."
 USED = "Ce code d&#x27;activation a déjà été utilisé."
 LOCKED = "Trop de tentatives infructueuses : ce compte est bloqué pendant quelques minutes."
-
-
-@pytest.fixture
-def pupil(cast):
-    user = cast.a.student.user
-    user.set_unusable_password()
-    user.activated_at = None
-    user.save()
-    return user
-
-
-@pytest.fixture
-def code(pupil):
-    return activation.do_issue_codes([pupil])[0].code
 
 
 def activate(browser, username, code):
