@@ -53,6 +53,7 @@ test-postgres: setup-dev
 bench: setup-dev
 	env -u DATABASE_URL -u REDIS_URL $(PY) bench/run.py
 	env -u DATABASE_URL -u REDIS_URL $(PY) bench/messaging.py
+	env -u DATABASE_URL -u REDIS_URL $(PY) bench/throughput.py
 
 clean:
 	rm -rf .venv var

@@ -2,6 +2,8 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from django.views.i18n import set_language
 
+from lien.core.views import health
+
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="home:index"), name="root"),
     path("", include("lien.accounts.urls")),
@@ -9,4 +11,5 @@ urlpatterns = [
     path("annuaire/", include("lien.directory.urls")),
     path("messagerie/", include("lien.messaging.urls")),
     path("langue/", set_language, name="set_language"),
+    path("sante/", health, name="health"),
 ]
