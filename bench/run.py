@@ -200,11 +200,13 @@ def render(command: str, args, small: dict, large: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_report(section: str) -> None:
+def write_report(section: str, start: str = START, end: str = END) -> None:
+    """Replace the report's section between the `start` and `end` markers (append it if the
+    markers are absent); every bench script writes its own section this way."""
     text = REPORT.read_text() if REPORT.exists() else REPORT_HEADER
-    if START in text and END in text:
-        before, rest = text.split(START, 1)
-        after = rest.split(END, 1)[1].lstrip("\n")
+    if start in text and end in text:
+        before, rest = text.split(start, 1)
+        after = rest.split(end, 1)[1].lstrip("\n")
         text = before + section + ("\n" + after if after else "")
     else:
         text = text.rstrip("\n") + "\n\n" + section

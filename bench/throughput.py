@@ -29,7 +29,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 VAR_DIR = ROOT / "var" / "bench" / "throughput"
-REPORT = ROOT / "BENCHMARKS.md"
 START = "<!-- bench:throughput:start -->"
 END = "<!-- bench:throughput:end -->"
 COMMAND = "env -u DATABASE_URL -u REDIS_URL .venv/bin/python bench/throughput.py"
@@ -64,7 +63,7 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.urls import reverse  # noqa: E402
-from run import machine  # noqa: E402  (bench/run.py, next to this script)
+from run import machine, write_report  # noqa: E402  (bench/run.py, next to this script)
 
 from lien.core.management.commands.seed_scale import SCALE_UAI_PREFIX  # noqa: E402
 from lien.core.models import Establishment, ParentLink, Profile, SchoolClass  # noqa: E402
@@ -98,7 +97,7 @@ def main() -> None:
         if not args.keep:
             shutil.rmtree(VAR_DIR, ignore_errors=True)
     section = render(args, data, results)
-    write_report(section)
+    write_report(section, START, END)
     print(section)
     if any(r["errors"] for r in results):
         sys.exit("some answers were not 200: see the table")
@@ -358,17 +357,6 @@ def render(args, data: dict, results: list[dict]) -> str:
         END,
     ]
     return "\n".join(lines) + "\n"
-
-
-def write_report(section: str) -> None:
-    text = REPORT.read_text()
-    if START in text and END in text:
-        before, rest = text.split(START, 1)
-        after = rest.split(END, 1)[1].lstrip("\n")
-        text = before + section + ("\n" + after if after else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    REPORT.write_text(text)
 
 
 if __name__ == "__main__":
