@@ -12,12 +12,17 @@ command -v msgfmt >/dev/null 2>&1 || need_apt+=(gettext)
 if [ "$want_dev" = 1 ]; then
   [ -x /usr/bin/chromium ] || need_apt+=(chromium)
   command -v pdftotext >/dev/null 2>&1 || need_apt+=(poppler-utils)
+  [ -x /usr/sbin/nginx ] || need_apt+=(nginx-light)
 fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "setup: installing system packages: ${need_apt[*]}"
     apt-get update -qq
+    # Install only: no package's service (nginx) is started; the project starts its own.
+    policy=/usr/sbin/policy-rc.d
+    [ -e "$policy" ] || { printf '#!/bin/sh\nexit 101\n' > "$policy"; chmod +x "$policy"; made_policy=1; }
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
+    [ "${made_policy:-0}" = 1 ] && rm -f "$policy"
   else
     echo "setup: please install these Debian packages: ${need_apt[*]}" >&2
   fi
