@@ -48,6 +48,9 @@ INSTALLED_APPS = [
     "lien.home",
     "lien.directory",
     "lien.messaging",
+    "lien.admission",
+    "lien.ops",
+    "lien.usage",
 ]
 
 MIDDLEWARE = [

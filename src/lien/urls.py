@@ -11,5 +11,8 @@ urlpatterns = [
     path("annuaire/", include("lien.directory.urls")),
     path("messagerie/", include("lien.messaging.urls")),
     path("langue/", set_language, name="set_language"),
+    path("admission/", include("lien.admission.urls")),
+    path("exploitation/", include("lien.ops.urls")),
+    path("statistiques/", include("lien.usage.urls")),
     path("sante/", health, name="health"),
 ]
