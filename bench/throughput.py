@@ -143,14 +143,18 @@ def seed(args) -> dict:
     parent = link.parent.user
     inbox_size = Delivery.objects.filter(recipient=parent).count()
     assert inbox_size == args.messages, inbox_size
-    client = Client()
+    client = Client(HTTP_HOST=HOST)
     client.force_login(parent)  # a session row in the database, as a real login leaves
-    cookie_name = settings.SESSION_COOKIE_NAME
+    client.get(reverse("accounts:security"))  # a first page sets the CSRF cookie, as in a browser
+    cookies = "; ".join(
+        f"{name}={client.cookies[name].value}"
+        for name in (settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME)
+    )
     return {
         "recipients": message.recipient_count,
         "class": school_class.name,
         "inbox_size": inbox_size,
-        "cookie": f"{cookie_name}={client.cookies[cookie_name].value}",
+        "cookie": cookies,
         "urls": [
             ("health", "trivial view `/sante/`", reverse("health"), None, "ok"),
             ("inbox", "inbox `/messagerie/`", reverse("messaging:inbox"), "parent", SUBJECT),

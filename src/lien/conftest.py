@@ -1,6 +1,20 @@
+import copy
+import uuid
+
 import pytest
 
 from lien.tests.factories import make_cast
+
+
+@pytest.fixture(autouse=True)
+def _own_cache_keys(settings):
+    """Each test its own cache keys: user ids come back from one test to the next, and pieces of
+    page cached for a user in one test (lien.core.fragments) must not show in another."""
+    caches = copy.deepcopy(settings.CACHES)
+    caches["default"]["KEY_PREFIX"] = (
+        f"{caches['default'].get('KEY_PREFIX', '')}-{uuid.uuid4().hex[:8]}"
+    )
+    settings.CACHES = caches
 
 
 @pytest.fixture

@@ -60,16 +60,16 @@ def send_events(batch: Iterable[tuple[Event, Iterable[int]]]) -> int:
     """Send each event to each of its users now (the caller has committed), in one round of
     batched group_send calls. Call it from synchronous code. Returns the number of (event, user)
     pairs handed to the channel layer: 0 when there is none or it failed."""
-    batch = [(event, list(user_ids)) for event, user_ids in batch]
-    batch = [(event, user_ids) for event, user_ids in batch if user_ids]
-    if not batch:
+    listed = [(event, list(user_ids)) for event, user_ids in batch]
+    listed = [(event, user_ids) for event, user_ids in listed if user_ids]
+    if not listed:
         return 0
     if _captures:
-        _captures[-1].extend({"event": event, "users": user_ids} for event, user_ids in batch)
-        return sum(len(user_ids) for _event, user_ids in batch)
+        _captures[-1].extend({"event": event, "users": user_ids} for event, user_ids in listed)
+        return sum(len(user_ids) for _event, user_ids in listed)
     sends = [
         (group_name(user_id), {"type": CHANNEL_MESSAGE_TYPE, "event": event})
-        for event, user_ids in batch
+        for event, user_ids in listed
         for user_id in user_ids
     ]
     if _in_event_loop():

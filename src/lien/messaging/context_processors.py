@@ -4,6 +4,7 @@ offers to this user."""
 
 from functools import partial
 
+from lien.core import fragments
 from lien.core.policy import can_handle_message_reports
 from lien.core.profiles import active_profile
 from lien.messaging import mailbox, policy, services
@@ -13,7 +14,9 @@ def unread_count(request) -> int:
     """The user's unread count, computed once per request, when a template first shows it."""
     cached = getattr(request, "_lien_messaging_unread", None)
     if cached is None:
-        cached = services.unread_count(request.user)
+        cached = fragments.cached(
+            request, "unread-count", lambda: services.unread_count(request.user)
+        )
         request._lien_messaging_unread = cached
     return cached
 

@@ -24,7 +24,7 @@ from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from lien.core import realtime
+from lien.core import fragments, realtime
 from lien.messaging.models import Delivery, Message
 
 Box = Delivery.Box
@@ -111,6 +111,8 @@ def publish_message_received(deliveries: QuerySet[Delivery], now=None) -> int:
     pairs = list(visible.values_list("recipient_id", "message_id").order_by("message_id", "pk"))
     if not pairs:
         return 0
+    # Also for a scheduled message that has just become due: nothing else was written.
+    fragments.touch(user_id for user_id, _message_id in pairs)
     summaries = {
         message.pk: message_summary(message)
         for message in Message.objects.filter(pk__in={mid for _uid, mid in pairs}).select_related(
@@ -148,6 +150,7 @@ def notify_recalled(message: Message) -> None:
     """A recalled message leaves its recipients' inboxes: their unread counts change."""
     from lien.messaging import tasks
 
+    fragments.touch([message.sender_id, *message.deliveries.values_list("recipient_id", flat=True)])
     _delay_on_commit(tasks.publish_recipients_unread_counts, message.pk)
 
 
@@ -155,6 +158,8 @@ def notify_read_changed(reader_id: int, message_ids: Iterable[int]) -> None:
     """A recipient read (or marked unread) these messages: each sender sees the read count,
     the reader their unread count."""
     message_ids = list(message_ids)
+    senders = Message.objects.filter(pk__in=message_ids).values_list("sender_id", flat=True)
+    fragments.touch([reader_id, *senders])
     realtime.send_events_on_commit(
         lambda: [*read_count_events(message_ids), *unread_count_events([reader_id])]
     )
@@ -162,6 +167,7 @@ def notify_read_changed(reader_id: int, message_ids: Iterable[int]) -> None:
 
 def notify_unread_changed(user_id: int) -> None:
     """The user's unread count may have changed (messages moved in or out of the inbox)."""
+    fragments.touch([user_id])
     realtime.send_events_on_commit(lambda: unread_count_events([user_id]))
 
 

@@ -18,6 +18,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from lien.core import fragments
 from lien.messaging import events, policy, services
 from lien.messaging.models import Address, Attachment, Delivery, Field, Folder, Message
 
@@ -520,6 +521,7 @@ def do_empty_trash(user) -> int:
         sent = Message.objects.filter(sender=user, sender_folder="trash").update(
             sender_folder="deleted"
         )
+        fragments.touch([user.pk])
     return received + sent
 
 
@@ -566,6 +568,7 @@ def check_create_folder(user, name: str) -> Folder:
     name = _check_folder_name(user, name)
     try:
         with transaction.atomic():
+            fragments.touch([user.pk])  # the side navigation lists the folders
             return Folder.objects.create(owner=user, name=name)
     except IntegrityError:
         raise _duplicate_name(name) from None
@@ -579,6 +582,7 @@ def check_rename_folder(user, folder: Folder, name: str) -> Folder:
     try:
         with transaction.atomic():
             folder.save(update_fields=["name"])
+            fragments.touch([user.pk])
     except IntegrityError:
         raise _duplicate_name(name) from None
     return folder
@@ -593,6 +597,7 @@ def do_delete_folder(user, folder: Folder) -> int:
             box=Box.INBOX, folder=None
         )
         folder.delete()
+        fragments.touch([user.pk])
         if moved:
             events.notify_unread_changed(user.pk)
     return moved

@@ -15,10 +15,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from lien.core import policy
+from lien.core import fragments, policy
 from lien.core.models import Profile
 from lien.messaging import services
-from lien.messaging.models import Message, Report, ReportViewing, SendingSuspension
+from lien.messaging.models import Delivery, Message, Report, ReportViewing, SendingSuspension
 
 REASON_MAX_LENGTH = 1000
 SUSPENSION_REASON_MAX_LENGTH = 300
@@ -119,6 +119,7 @@ def check_lock(user, report: Report) -> None:
     conversation.locked_at = timezone.now()
     conversation.locked_by = user
     conversation.save(update_fields=["locked_at", "locked_by"])
+    _touch_participants(conversation)
 
 
 def check_unlock(user, report: Report) -> None:
@@ -129,6 +130,18 @@ def check_unlock(user, report: Report) -> None:
     conversation.locked_at = None
     conversation.locked_by = None
     conversation.save(update_fields=["locked_at", "locked_by"])
+    _touch_participants(conversation)
+
+
+def _touch_participants(conversation) -> None:
+    """Whether one may answer shows on every page of the conversation."""
+    messages = conversation.messages.all()
+    fragments.touch(
+        {
+            *messages.values_list("sender_id", flat=True),
+            *Delivery.objects.filter(message__in=messages).values_list("recipient_id", flat=True),
+        }
+    )
 
 
 def check_mark_handled(user, report: Report) -> None:

@@ -12,6 +12,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from lien.core import fragments
 from lien.messaging import events, policy, safety, tasks
 from lien.messaging.models import Address, Conversation, Delivery, Message, MessagingRules
 from lien.messaging.recipients import resolve
@@ -131,6 +132,7 @@ def do_send(sender, establishment, draft: Draft, message: Message | None = None)
             )
             message.recipient_count = len(recipients)
             message.save(update_fields=["sent_at", "recipient_count", "idempotency_key"])
+            fragments.touch(recipients.keys())
             if draft.send_at is None:
                 # A scheduled message is notified by the periodic sweep once it is due.
                 transaction.on_commit(partial(_enqueue_notifications, message.pk), robust=True)
@@ -170,6 +172,7 @@ def _save_message(sender, establishment, draft: Draft, message: Message | None) 
     message.in_reply_to = draft.in_reply_to
     message.idempotency_key = draft.idempotency_key
     message.save()
+    fragments.touch([sender.pk])  # their drafts or their sent messages
     message.addresses.all().delete()
     for address in draft.addresses:
         address.pk = None
@@ -219,6 +222,7 @@ def do_move(delivery: Delivery, box: str, folder=None) -> None:
 
 
 def do_empty_trash(user) -> int:
+    fragments.touch([user.pk])
     return Delivery.objects.filter(recipient=user, box=Delivery.Box.TRASH).update(
         box=Delivery.Box.DELETED
     )

@@ -1,10 +1,13 @@
-"""Showing a message body safely: every character escaped, paragraphs kept, links clickable."""
+"""Showing a message body safely (every character escaped, paragraphs kept, links clickable), and
+the messaging's side navigation."""
 
 from django import template
 from django.template.defaultfilters import linebreaks_filter
+from django.template.loader import render_to_string
 from django.utils.html import urlize
 from django.utils.safestring import SafeString, mark_safe
 
+from lien.core import fragments, profiles
 from lien.messaging import attachments
 
 register = template.Library()
@@ -27,3 +30,16 @@ def message_body(text: str) -> SafeString:
     linked = urlize(text or "", nofollow=True, autoescape=True)
     linked = linked.replace(' rel="nofollow"', ' rel="nofollow noopener"')
     return linebreaks_filter(mark_safe(linked), autoescape=True)
+
+
+@register.simple_tag(takes_context=True)
+def messaging_nav(context) -> SafeString:
+    """The side navigation (unread badge, own folders, the links this profile is offered),
+    cached per user, content version, current page and profile in use."""
+    request = context["request"]
+    return fragments.cached(
+        request,
+        "messaging-nav",
+        lambda: render_to_string("messaging/includes/nav.html", context.flatten()),
+        vary=(context.get("mailbox_current", ""), request.session.get(profiles.SESSION_KEY, "")),
+    )

@@ -1,8 +1,10 @@
 """Helpers for the mailbox tests: messages are sent through the services, as users would."""
 
+from django.contrib.auth import SESSION_KEY
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from lien.core import fragments
 from lien.messaging import services
 from lien.messaging.models import Address, Delivery
 
@@ -40,8 +42,10 @@ def flashes(response) -> list[str]:
 
 
 def count_queries(client, url) -> int:
-    """Queries of a GET, after a first one (which also loads the session and caches)."""
+    """Queries of a GET, after a first one (which also loads the session and caches), with the
+    user's cached pieces of page forgotten: what a page costs after a change."""
     client.get(url)
+    fragments.touch([client.session[SESSION_KEY]])
     with CaptureQueriesContext(connection) as context:
         response = client.get(url)
     assert response.status_code == 200

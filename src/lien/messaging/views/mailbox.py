@@ -1,5 +1,7 @@
 """Reading messages: the folders, one message and its thread, printing, search, own folders."""
 
+from functools import partial
+
 from django import forms
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
@@ -7,11 +9,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, ngettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from lien.core import fragments
 from lien.messaging import mailbox, services
 from lien.messaging.context_processors import own_folders
 
@@ -113,42 +117,61 @@ def _paginate(request, items):
     return page, list(page_range)
 
 
+def _listing_context(current, title, page, page_range, rows, **context) -> dict:
+    return {
+        "mailbox_current": current,
+        "title": title,
+        "page_obj": page,
+        "page_range": page_range,
+        "rows": rows,
+        **context,
+    }
+
+
 def _render_listing(request, current, title, page, page_range, rows, **context):
     return render(
         request,
         "messaging/mailbox.html",
-        {
-            "mailbox_current": current,
-            "title": title,
-            "page_obj": page,
-            "page_range": page_range,
-            "rows": rows,
-            **context,
-        },
+        _listing_context(current, title, page, page_range, rows, **context),
     )
 
 
 def _received_listing(request, current, box, title, folder=None):
-    folders = own_folders(request)  # the list the side navigation shows too
-    actions = _received_actions(box)
-    move_actions = _move_actions(folders, folder)
-    allowed = {value for value, _label in actions} | {mailbox.MOVE_PREFIX}
+    """The inbox, the archive and the user's own folders: the busiest pages, whose listing is
+    cached until the user's messages change (lien.core.fragments)."""
     if request.method == "POST":
+        allowed = {value for value, _label in _received_actions(box)} | {mailbox.MOVE_PREFIX}
         return _apply_bulk_action(request, allowed)
+    listing = fragments.cached(
+        request,
+        "received-listing",
+        partial(_received_listing_html, request, current, box, title, folder),
+        vary=(current, request.get_full_path()),
+        with_csrf=True,
+    )
+    return render(
+        request,
+        "messaging/mailbox.html",
+        {"mailbox_current": current, "title": title, "listing": listing},
+    )
+
+
+def _received_listing_html(request, current, box, title, folder) -> str:
+    actions = _received_actions(box)
     page, page_range = _paginate(request, mailbox.received_in(request.user, box, folder))
     rows = [mailbox.received_row(delivery) for delivery in page.object_list]
-    return _render_listing(
-        request,
+    context = _listing_context(
         current,
         title,
         page,
         page_range,
         rows,
         actions=actions,
-        move_actions=move_actions,
+        move_actions=_move_actions(own_folders(request), folder),
         correspondent_heading=_("De"),
         folder=folder,
     )
+    return render_to_string("messaging/_listing.html", context, request=request)
 
 
 @login_required
@@ -297,6 +320,15 @@ def search(request):
 @login_required
 @require_GET
 def message(request, code):
+    """One message and its thread, cached until the user's messages change (reading it, a
+    reply, a read count moving on a message of theirs)."""
+    page = fragments.cached(
+        request, "message", partial(_message_page, request, code), vary=(code,), with_csrf=True
+    )
+    return render(request, "messaging/message.html", page)
+
+
+def _message_page(request, code) -> dict:
     opened = mailbox.open_message(request.user, code)
     current = opened.message
     thread = mailbox.thread_of(request.user, current)
@@ -319,7 +351,11 @@ def message(request, code):
         context["stats"] = stats
         context["unread_not_listed"] = stats.total - stats.read - len(stats.unread_names)
         context["may_recall"] = mailbox.may_recall(request.user, current, current_entry.read_count)
-    return render(request, "messaging/message.html", context)
+    return {
+        "mailbox_current": context["mailbox_current"],
+        "title": current.subject,
+        "content": render_to_string("messaging/_message.html", context, request=request),
+    }
 
 
 def _box_of(opened) -> str:
