@@ -4,9 +4,10 @@ PY := .venv/bin/python
 MANAGE := $(PY) manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
+PROD_PORT ?= 8080
 PYTEST_WORKERS ?= auto
 
-.PHONY: setup setup-dev demo serve migrate messages test test-sqlite test-postgres lint bench clean
+.PHONY: setup setup-dev demo serve serve-prod migrate messages test test-sqlite test-postgres lint bench clean
 
 setup:
 	scripts/setup.sh
@@ -22,6 +23,11 @@ demo: setup migrate
 	$(MANAGE) seed_demo
 	@echo "Lien tourne sur http://$(HOST):$(PORT)/ (Ctrl+C pour arrêter)"
 	$(MANAGE) runserver $(HOST):$(PORT) --insecure
+
+# The production stack on this machine (docs/PRODUCTION.md): nginx, gunicorn, daphne, Celery
+# worker and beat, on the local PostgreSQL (database lien_prod_local) and Redis; data in var/prod.
+serve-prod: setup-dev
+	$(PY) scripts/prodstack.py --port $(PROD_PORT) --seed-demo
 
 messages: setup-dev
 	cd src/lien && ../../$(MANAGE) makemessages -l en --no-obsolete && ../../$(MANAGE) compilemessages

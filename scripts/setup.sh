@@ -13,6 +13,7 @@ if [ "$want_dev" = 1 ]; then
   [ -x /usr/bin/chromium ] || need_apt+=(chromium)
   command -v pdftotext >/dev/null 2>&1 || need_apt+=(poppler-utils)
   [ -x /usr/sbin/nginx ] || need_apt+=(nginx-light)
+  command -v wrk >/dev/null 2>&1 || need_apt+=(wrk)
 fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

@@ -4,6 +4,7 @@ Without any variable set, Lien runs in the embedded mode: SQLite in WAL mode und
 an in-process cache, local media files and background jobs run inline.
 """
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -55,6 +56,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Counts and times every request (Prometheus), so first after the HTTPS redirect.
+    "lien.ops.middleware.MetricsMiddleware",
     "lien.core.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -62,6 +65,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # When saturated, admits staff and teachers first, then pupils, then families (reads only the
+    # session): early, so that a waiting page costs little.
+    "lien.admission.middleware.PriorityAdmissionMiddleware",
+    # Counts page views for the usage statistics (in memory or Redis, no database write).
+    "lien.usage.middleware.UsageMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # After MessageMiddleware: it tells the user why their session ended.
@@ -142,7 +150,9 @@ if REDIS_URL:
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                "hosts": [REDIS_URL],
+                # The layer waits for messages 5 s at a time (BZPOPMIN); redis-py 8 gives up
+                # reading after 5 s by default, which closed every idle socket (code 1011).
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 15}],
                 # Instances sharing a Redis database must not share users' groups.
                 "prefix": envstr(
                     "CHANNEL_LAYER_PREFIX", envstr("CACHE_KEY_PREFIX", "lien") + "-asgi"
@@ -160,6 +170,8 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Instances sharing a Redis database keep their task queues apart (e.g. "lien-prod:").
+CELERY_BROKER_TRANSPORT_OPTIONS = {"global_keyprefix": envstr("CELERY_KEY_PREFIX", "")}
 CELERY_TIMEZONE = "Europe/Paris"
 CELERY_BEAT_SCHEDULE = {
     # Scheduled messages that became due, and e-mails postponed while the mail server was down.
@@ -170,6 +182,11 @@ CELERY_BEAT_SCHEDULE = {
     "messaging-daily-digests": {
         "task": "lien.messaging.tasks.send_message_digests",
         "schedule": crontab(hour=17, minute=30),
+    },
+    # Page views, sessions and unique visitors counted since, added to the usage statistics.
+    "usage-flush": {
+        "task": "lien.usage.tasks.flush_usage",
+        "schedule": 60.0,
     },
 }
 
@@ -210,6 +227,22 @@ AXES_VERBOSE = False
 # reaches Lien from one public address, and its pupils mistyping passwords must not lock it out.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
+# The login gate (lien/ops/login_gate.py): password checks running at once on this machine,
+# all worker processes together (half the cores by default); logins allowed to wait for a turn
+# (each holds a worker meanwhile), and for how long, before the form asks to come back (503).
+LIEN_LOGIN_CONCURRENCY = envint("LIEN_LOGIN_CONCURRENCY", max(1, (os.cpu_count() or 2) // 2))
+LIEN_LOGIN_QUEUE_LENGTH = envint("LIEN_LOGIN_QUEUE_LENGTH", LIEN_LOGIN_CONCURRENCY)
+LIEN_LOGIN_QUEUE_TIMEOUT_SECONDS = float(envstr("LIEN_LOGIN_QUEUE_TIMEOUT_SECONDS", "2"))
+LIEN_LOGIN_GATE_DIR = Path(envstr("LIEN_LOGIN_GATE_DIR", str(VAR_DIR / "login-gate")))
+# Prometheus metrics at /exploitation/metriques/: from the loopback address, or anywhere with
+# this bearer token (LIEN_METRICS_TOKEN_FILE also works).
+LIEN_METRICS_TOKEN = envstr("LIEN_METRICS_TOKEN")
+
+# Priority admission (lien/admission/middleware.py), off at 0: requests in flight in every web
+# process together, and milliseconds a request waited before Django (X-Request-Start from nginx).
+LIEN_ADMISSION_MAX_IN_FLIGHT = envint("LIEN_ADMISSION_MAX_IN_FLIGHT", 0)
+LIEN_ADMISSION_MAX_QUEUE_DELAY_MS = envint("LIEN_ADMISSION_MAX_QUEUE_DELAY_MS", 0)
+
 # Session lifetime: an idle timeout and an absolute lifetime (ASVS L2 limits).
 LIEN_SESSION_IDLE_MINUTES = envint("LIEN_SESSION_IDLE_MINUTES", 30)
 LIEN_SESSION_MAX_HOURS = envint("LIEN_SESSION_MAX_HOURS", 12)
@@ -235,6 +268,13 @@ LIEN_MESSAGES_PER_HOUR = {
     "staff": _adults_per_hour,
     "operator": _adults_per_hour,
 }
+
+# Usage statistics: without Redis, each process adds its counters to the database this often
+# (0: only when the flush_usage task runs) or when it holds this many keys.
+LIEN_USAGE_FLUSH_SECONDS = envint("LIEN_USAGE_FLUSH_SECONDS", 60)
+LIEN_USAGE_BUFFER_MAX_KEYS = envint("LIEN_USAGE_BUFFER_MAX_KEYS", 20000)
+# The Redis keys of the usage counters (by default the cache's key prefix + ":usage").
+LIEN_USAGE_REDIS_PREFIX = envstr("LIEN_USAGE_REDIS_PREFIX")
 
 # Internationalisation: French first, English second.
 LANGUAGE_CODE = "fr"
@@ -281,14 +321,19 @@ LIEN_CSP = (
     "base-uri 'self'; object-src 'none'"
 )
 if PRODUCTION:
-    SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", True)
+    # LIEN_INSECURE_HTTP=1: the production stack tried on this machine over plain HTTP
+    # (`make serve-prod`): no HTTPS redirect, cookies without Secure. Loopback hosts only.
+    INSECURE_HTTP = envbool("LIEN_INSECURE_HTTP", False)
+    if INSECURE_HTTP and set(ALLOWED_HOSTS) - {"127.0.0.1", "localhost", "::1"}:
+        raise RuntimeError("LIEN_INSECURE_HTTP=1 requires ALLOWED_HOSTS of loopback names only")
+    SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", True) and not INSECURE_HTTP
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
     SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", True)
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
-    LANGUAGE_COOKIE_SECURE = True
+    SESSION_COOKIE_SECURE = not INSECURE_HTTP
+    CSRF_COOKIE_SECURE = not INSECURE_HTTP
+    LANGUAGE_COOKIE_SECURE = not INSECURE_HTTP
 
 LOGGING = {
     "version": 1,

@@ -2,7 +2,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from django.views.i18n import set_language
 
-from lien.core.views import health
+from lien.ops.views import health, readiness_view
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="home:index"), name="root"),
@@ -15,4 +15,5 @@ urlpatterns = [
     path("exploitation/", include("lien.ops.urls")),
     path("statistiques/", include("lien.usage.urls")),
     path("sante/", health, name="health"),
+    path("sante/pret/", readiness_view, name="health-ready"),
 ]

@@ -6,6 +6,8 @@ from django.contrib.auth import logout
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
+from lien.admission.services import session_idle_minutes_for_request
+
 LOGIN_TIME_KEY = "lien_login_time"
 LAST_SEEN_KEY = "lien_last_seen"
 # The session is written at most this often just to record activity.
@@ -24,7 +26,10 @@ class SessionLifetimeMiddleware:
             session = request.session
             login_time = session.setdefault(LOGIN_TIME_KEY, now)
             last_seen = session.get(LAST_SEEN_KEY, login_time)
-            idle_limit = settings.LIEN_SESSION_IDLE_MINUTES * 60
+            # Shorter for pupils and families of an establishment in crisis mode.
+            idle_limit = (
+                session_idle_minutes_for_request(request, settings.LIEN_SESSION_IDLE_MINUTES) * 60
+            )
             lifetime_limit = settings.LIEN_SESSION_MAX_HOURS * 3600
             if now - last_seen > idle_limit or now - login_time > lifetime_limit:
                 logout(request)

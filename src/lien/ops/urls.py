@@ -1,3 +1,9 @@
+from django.urls import path
+
+from lien.ops import views
+
 app_name = "ops"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("metriques/", views.metrics_view, name="metrics"),
+]

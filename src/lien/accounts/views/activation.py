@@ -5,7 +5,6 @@ import unicodedata
 
 from axes.handlers.proxy import AxesProxyHandler
 from django.contrib import messages
-from django.contrib.auth import authenticate
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
@@ -25,6 +24,7 @@ from lien.accounts.security_forms import SetPasswordForm
 from lien.accounts.views.security import finish_password_login
 from lien.core import policy
 from lien.core.models import SchoolClass
+from lien.ops.login_gate import LoginGateBusy, busy_login_response, gated_authenticate
 
 REFUSED_CODE_MESSAGES = {
     CodeState.EXPIRED: gettext_lazy(
@@ -113,7 +113,10 @@ def activation_view(request):
             form.add_error(None, error)
         else:
             # Counted toward the account's lockout like a wrong password (or refused during it).
-            authenticate(request, username=identifier, password=typed)
+            try:
+                gated_authenticate(request, identifier, typed)
+            except LoginGateBusy:
+                return busy_login_response(request, "accounts/activation_start.html", form)
             if not getattr(request, "axes_locked_out", False):
                 form.add_error(None, WRONG_CODE)
     status = 400 if form.errors else 200

@@ -1,5 +1,5 @@
 from django.contrib import messages
-from django.contrib.auth import authenticate, logout
+from django.contrib.auth import logout
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from lien.accounts.forms import LoginForm
 from lien.accounts.views.activation import login_with_activation_code
 from lien.accounts.views.security import finish_password_login
+from lien.ops.login_gate import LoginGateBusy, busy_login_response, gated_authenticate
 
 
 def _next_url(request) -> str:
@@ -32,11 +33,15 @@ def login_view(request):
         activation_response = login_with_activation_code(request, form, _next_url(request))
         if activation_response is not None:
             return activation_response
-        user = authenticate(
-            request,
-            username=form.cleaned_data["username"],
-            password=form.cleaned_data["password"],
-        )
+        try:
+            user = gated_authenticate(
+                request, form.cleaned_data["username"], form.cleaned_data["password"]
+            )
+        except LoginGateBusy:
+            # Too many logins being checked on this machine: nothing was tried, nothing counted.
+            return busy_login_response(
+                request, "accounts/login.html", form, {"next": _next_url(request)}
+            )
         if user is not None:
             # Asks for the two-factor code when enabled; remembers this browser.
             return finish_password_login(request, user, _next_url(request))
