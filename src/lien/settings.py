@@ -52,6 +52,9 @@ INSTALLED_APPS = [
     "lien.admission",
     "lien.ops",
     "lien.usage",
+    "lien.news",
+    "lien.homework",
+    "lien.assignments",
 ]
 
 MIDDLEWARE = [

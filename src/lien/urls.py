@@ -14,6 +14,9 @@ urlpatterns = [
     path("admission/", include("lien.admission.urls")),
     path("exploitation/", include("lien.ops.urls")),
     path("statistiques/", include("lien.usage.urls")),
+    path("actualites/", include("lien.news.urls")),
+    path("cahier-de-textes/", include("lien.homework.urls")),
+    path("devoirs/", include("lien.assignments.urls")),
     path("sante/", health, name="health"),
     path("sante/pret/", readiness_view, name="health-ready"),
 ]
