@@ -90,7 +90,9 @@ def run_data_set(name: str, establishments: int, students: int, collectivities: 
     return data
 
 
-def machine() -> str:
+def machine(storage: str = "") -> str:
+    """The machine and software a figure was measured with; `storage` names the database (and
+    cache) servers when not the embedded mode's SQLite."""
     cpu = "unknown CPU"
     for line in Path("/proc/cpuinfo").read_text().splitlines():
         if line.startswith("model name"):
@@ -106,7 +108,7 @@ def machine() -> str:
     return (
         f"{os.cpu_count()} CPU (`nproc`), {cpu}, {mem_kb / 1024 / 1024:.1f} GiB RAM; "
         f"{platform.system()} {platform.release()}; Python {platform.python_version()}, "
-        f"Django {django.get_version()}, SQLite {sqlite3.sqlite_version} (WAL)"
+        f"Django {django.get_version()}, {storage or f'SQLite {sqlite3.sqlite_version} (WAL)'}"
     )
 
 

@@ -276,6 +276,8 @@ LIEN_MESSAGES_PER_HOUR = {
 # (0: only when the flush_usage task runs) or when it holds this many keys.
 LIEN_USAGE_FLUSH_SECONDS = envint("LIEN_USAGE_FLUSH_SECONDS", 60)
 LIEN_USAGE_BUFFER_MAX_KEYS = envint("LIEN_USAGE_BUFFER_MAX_KEYS", 20000)
+# With Redis, each process sends its page views there at most this often (one round trip).
+LIEN_USAGE_PUSH_SECONDS = float(envstr("LIEN_USAGE_PUSH_SECONDS", "1"))
 # The Redis keys of the usage counters (by default the cache's key prefix + ":usage").
 LIEN_USAGE_REDIS_PREFIX = envstr("LIEN_USAGE_REDIS_PREFIX")
 

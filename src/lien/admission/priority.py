@@ -105,12 +105,12 @@ def request_identity(request: HttpRequest) -> Identity:
         return cached
     session = getattr(request, "session", None)
     user_id = session.get(AUTH_SESSION_KEY) if session is not None else None
-    if user_id is None:
-        identity = ANONYMOUS
-    else:
-        identity = _stored(session, user_id)
-        if identity is None:
-            identity = identity_of_user(user_id)
-            _store(session, user_id, identity)
+    identity: Identity = ANONYMOUS
+    if user_id is not None:
+        stored = _stored(session, user_id)
+        if stored is None:
+            stored = identity_of_user(user_id)
+            _store(session, user_id, stored)
+        identity = stored
     request._lien_admission_identity = identity  # type: ignore[attr-defined]
     return identity

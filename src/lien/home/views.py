@@ -1,12 +1,17 @@
+from functools import partial
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from lien.core import fragments
 from lien.core.models import Profile
 from lien.core.policy import can_manage_accounts
 from lien.core.profiles import active_profile, choose_profile
+from lien.core.templatetags.page_parts import account_nav_piece
 from lien.home import services
 
 Role = Profile.Role
@@ -14,9 +19,21 @@ Role = Profile.Role
 
 @login_required
 def index(request):
+    """Each role's home page; its content is cached per user and content version (what changes
+    it without a write of the user's own, an import say, shows within
+    lien.core.fragments.FRAGMENT_SECONDS)."""
     profile = active_profile(request)
     if profile is None:
         return render(request, "home/no_profile.html", status=200)
+    piece = fragments.Piece("home", (profile.code, request.GET.get("enfant", "")), True)
+    fragments.prefetch(request, [account_nav_piece(request), piece])
+    content = fragments.cached(
+        request, piece.name, partial(_home_content, request, profile), piece.vary, True
+    )
+    return render(request, "home/page.html", {"content": content})
+
+
+def _home_content(request, profile) -> str:
     context = {"profile": profile}
     if profile.role == Role.STUDENT:
         context["overview"] = services.student_overview(profile)
@@ -33,7 +50,7 @@ def index(request):
         context["summary_minutes"] = services.SUMMARY_CACHE_SECONDS // 60
     elif profile.role == Role.TUTOR:
         context["students"] = services.tutored_students(profile)
-    return render(request, f"home/{profile.role}.html", context)
+    return render_to_string(f"home/{profile.role}.html", context, request=request)
 
 
 @login_required

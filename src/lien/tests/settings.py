@@ -10,6 +10,7 @@ CELERY_TASK_ALWAYS_EAGER = True
 # Usage counters reach the database only when a test flushes them: never inside a request whose
 # queries another test counts.
 LIEN_USAGE_FLUSH_SECONDS = 0
+LIEN_USAGE_PUSH_SECONDS = 0.0  # and reach Redis at once
 STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
 }

@@ -1,7 +1,8 @@
 """Usage counters on the hot path, aggregated into DailyUsage in the background.
 
-A page view costs one Redis round trip (a pipeline of HINCRBY, PFADD and SADD) when REDIS_URL
-is set, and a dictionary update under a lock otherwise; never a database write. `flush()` (the
+A page view costs a dictionary update under a lock; with REDIS_URL, each process pushes what it
+counted to Redis in one round trip (a pipeline of HINCRBY, PFADD and SADD) at most every
+LIEN_USAGE_PUSH_SECONDS, and when it exits; never a database write. `flush()` (the
 `flush_usage` Celery task, every minute) adds the counters to DailyUsage; without Redis the
 process also flushes its own buffer every LIEN_USAGE_FLUSH_SECONDS or when it holds
 LIEN_USAGE_BUFFER_MAX_KEYS keys.
@@ -9,6 +10,7 @@ LIEN_USAGE_BUFFER_MAX_KEYS keys.
 
 from __future__ import annotations
 
+import atexit
 import threading
 import time
 import uuid
@@ -104,6 +106,12 @@ class RedisCounters:
     def __init__(self, url: str, prefix: str) -> None:
         self.client = redis.Redis.from_url(url, decode_responses=True)
         self.prefix = prefix
+        # What this process counted since its last push: page views by key, visitors by key.
+        self._lock = threading.Lock()
+        self._page_views: Counter[Key] = Counter()
+        self._visitors_seen: defaultdict[Key, set[int]] = defaultdict(set)
+        self._pushed_at = time.monotonic()
+        atexit.register(self.push)
 
     def _name(self, *parts: str) -> str:
         return ":".join((self.prefix, *parts))
@@ -127,18 +135,42 @@ class RedisCounters:
         return self._name("visitors", key.encode())
 
     def add_page_view(self, key: Key, user_id: int) -> bool:
-        pipe = self.client.pipeline(transaction=False)
-        pipe.hincrby(self._counters, "page_views|" + key.encode(), 1)
-        pipe.expire(self._counters, COUNTERS_TTL_SECONDS)
-        visited = (key, key.whole_day())
-        for counted in visited:
-            pipe.pfadd(self._visitors(counted), user_id)
-            pipe.expire(self._visitors(counted), VISITOR_KEYS_TTL_SECONDS)
-        index = self._visitor_index(key.day)
-        pipe.sadd(index, *(counted.encode() for counted in visited))
-        pipe.expire(index, VISITOR_KEYS_TTL_SECONDS)
-        pipe.execute()
+        with self._lock:
+            self._page_views[key] += 1
+            for counted in (key, key.whole_day()):
+                self._visitors_seen[counted].add(user_id)
+            due = time.monotonic() - self._pushed_at >= settings.LIEN_USAGE_PUSH_SECONDS
+        if due:
+            self.push()
         return False
+
+    def push(self) -> None:
+        """Send this process's counts to Redis, in one round trip; kept for the next push if
+        Redis does not answer."""
+        with self._lock:
+            page_views, self._page_views = self._page_views, Counter()
+            visitors, self._visitors_seen = self._visitors_seen, defaultdict(set)
+            self._pushed_at = time.monotonic()
+        if not page_views and not visitors:
+            return
+        try:
+            pipe = self.client.pipeline(transaction=False)
+            for key, count in page_views.items():
+                pipe.hincrby(self._counters, "page_views|" + key.encode(), count)
+            pipe.expire(self._counters, COUNTERS_TTL_SECONDS)
+            for counted, user_ids in visitors.items():
+                pipe.pfadd(self._visitors(counted), *user_ids)
+                pipe.expire(self._visitors(counted), VISITOR_KEYS_TTL_SECONDS)
+                index = self._visitor_index(counted.day)
+                pipe.sadd(index, counted.encode())
+                pipe.expire(index, VISITOR_KEYS_TTL_SECONDS)
+            pipe.execute()
+        except redis.RedisError:
+            with self._lock:
+                self._page_views.update(page_views)
+                for counted, user_ids in visitors.items():
+                    self._visitors_seen[counted] |= user_ids
+            raise
 
     def add_session(self, key: Key) -> bool:
         pipe = self.client.pipeline(transaction=False)
@@ -153,8 +185,9 @@ class RedisCounters:
         Under a Redis lock, the counters hash is renamed to a pending batch with a code (one
         MULTI); the batch and its code are deleted only after the database committed it, and
         the database records the codes it committed: a flush interrupted in between is retried
-        by the next one without counting twice.
+        by the next one without counting twice. What this process holds goes to Redis first.
         """
+        self.push()
         lock = self.client.lock(self._name("flush-lock"), timeout=FLUSH_LOCK_SECONDS)
         if not lock.acquire(blocking=False):
             return 0

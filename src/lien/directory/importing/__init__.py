@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils.translation import ngettext
 
-from lien.core.models import Establishment
+from lien.core import fragments
+from lien.core.models import Establishment, Profile
 from lien.directory.importing.applying import Applier, FileNames, check_references
 from lien.directory.importing.base import (
     KIND_ORDER,
@@ -130,6 +131,13 @@ def import_directory(
             applier.apply_teachers(records.teachers, columns[ImportKind.TEACHERS])
         if dry_run:
             transaction.set_rollback(True)
+        else:
+            # Classes, children and teachings show on the home pages of the whole school.
+            fragments.touch(
+                Profile.objects.filter(establishment=establishment).values_list(
+                    "user_id", flat=True
+                )
+            )
     return ImportOutcome(
         report=build_report(year.name, year_created, applier.report),
         rows=row_count,

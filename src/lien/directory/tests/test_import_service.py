@@ -519,3 +519,18 @@ def test_only_the_first_removed_pupils_are_named(school, monkeypatch):
 
     assert outcome.removals.count == 5
     assert [s["last_name"] for s in outcome.removals.students] == ["Diallo", "Garnier"]
+
+
+def test_an_import_refreshes_the_home_pages_of_the_school(school, client):
+    import_examples(school)
+    zoe = profile(school, Role.STUDENT, "ELV2001")
+    client.force_login(ParentLink.objects.filter(student=zoe).first().parent.user)
+    page = f"/accueil/?enfant={zoe.code}"
+    assert "Classe de 2nde A" in client.get(page).content.decode()  # now cached
+    moved = replace_line(
+        example_text(ImportKind.STUDENTS),
+        "ELV2001;Lemaire;Zoé;14/03/2011;2nde A;",
+        "ELV2001;Lemaire;Zoé;14/03/2011;2nde B;",
+    )
+    import_examples(school, students=moved)
+    assert "Classe de 2nde B" in client.get(page).content.decode()

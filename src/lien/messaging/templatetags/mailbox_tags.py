@@ -32,14 +32,21 @@ def message_body(text: str) -> SafeString:
     return linebreaks_filter(mark_safe(linked), autoescape=True)
 
 
+def messaging_nav_piece(request, current: str) -> fragments.Piece:
+    return fragments.Piece(
+        "messaging-nav", (current, request.session.get(profiles.SESSION_KEY, ""))
+    )
+
+
 @register.simple_tag(takes_context=True)
 def messaging_nav(context) -> SafeString:
     """The side navigation (unread badge, own folders, the links this profile is offered),
     cached per user, content version, current page and profile in use."""
     request = context["request"]
+    piece = messaging_nav_piece(request, context.get("mailbox_current", ""))
     return fragments.cached(
         request,
-        "messaging-nav",
+        piece.name,
         lambda: render_to_string("messaging/includes/nav.html", context.flatten()),
-        vary=(context.get("mailbox_current", ""), request.session.get(profiles.SESSION_KEY, "")),
+        vary=piece.vary,
     )

@@ -16,8 +16,10 @@ from django.utils.translation import gettext_lazy, ngettext, ngettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from lien.core import fragments
+from lien.core.templatetags.page_parts import account_nav_piece
 from lien.messaging import mailbox, services
 from lien.messaging.context_processors import own_folders
+from lien.messaging.templatetags.mailbox_tags import messaging_nav_piece
 
 PER_PAGE = 25
 Box = mailbox.Box
@@ -142,18 +144,29 @@ def _received_listing(request, current, box, title, folder=None):
     if request.method == "POST":
         allowed = {value for value, _label in _received_actions(box)} | {mailbox.MOVE_PREFIX}
         return _apply_bulk_action(request, allowed)
+    piece = fragments.Piece("received-listing", (current, request.get_full_path()), True)
+    _prefetch(request, current, piece)
     listing = fragments.cached(
         request,
-        "received-listing",
+        piece.name,
         partial(_received_listing_html, request, current, box, title, folder),
-        vary=(current, request.get_full_path()),
-        with_csrf=True,
+        vary=piece.vary,
+        with_csrf=piece.with_csrf,
     )
     return render(
         request,
         "messaging/mailbox.html",
         {"mailbox_current": current, "title": title, "listing": listing},
     )
+
+
+def _prefetch(request, current: str | None, piece: fragments.Piece) -> None:
+    """The page's cached pieces in one cache round trip: the header, the side navigation (when
+    the current folder is known before the page is built) and the page's own."""
+    pieces = [account_nav_piece(request), piece]
+    if current is not None:
+        pieces.append(messaging_nav_piece(request, current))
+    fragments.prefetch(request, pieces)
 
 
 def _received_listing_html(request, current, box, title, folder) -> str:
@@ -322,8 +335,10 @@ def search(request):
 def message(request, code):
     """One message and its thread, cached until the user's messages change (reading it, a
     reply, a read count moving on a message of theirs)."""
+    piece = fragments.Piece("message", (code,), with_csrf=True)
+    _prefetch(request, None, piece)
     page = fragments.cached(
-        request, "message", partial(_message_page, request, code), vary=(code,), with_csrf=True
+        request, piece.name, partial(_message_page, request, code), piece.vary, piece.with_csrf
     )
     return render(request, "messaging/message.html", page)
 

@@ -166,3 +166,32 @@ def test_the_command_flushes_for_cron(cast, any_counters, capsys):
     call_command("flush_usage")
     assert "2 lignes de statistiques mises à jour." in capsys.readouterr().out
     assert usage(cast.a.establishment, TEACHER, "messaging") == (1, 1, 0)
+
+
+def test_with_redis_a_process_sends_its_page_views_in_one_push(cast, redis_counters, settings):
+    settings.LIEN_USAGE_PUSH_SECONDS = 3600
+    a = cast.a.establishment
+    view(a, 1)
+    view(a, 2)
+    view(a, 2)
+    assert not redis_counters.client.exists(redis_counters._counters)  # held by the process
+    counters.flush()  # pushes first
+    assert usage(a, TEACHER, "messaging") == (3, 2, 0)
+    assert usage(a, TEACHER) == (0, 2, 0)
+
+
+def test_with_redis_counts_a_push_could_not_send_are_kept(
+    cast, redis_counters, monkeypatch, settings
+):
+    settings.LIEN_USAGE_PUSH_SECONDS = 3600
+    a = cast.a.establishment
+    view(a, 1)
+
+    def unreachable(*args, **kwargs):
+        raise counters.redis.ConnectionError("Redis is down")
+
+    with monkeypatch.context() as patched, pytest.raises(counters.redis.ConnectionError):
+        patched.setattr(redis_counters.client, "pipeline", unreachable)
+        redis_counters.push()
+    counters.flush()
+    assert usage(a, TEACHER, "messaging") == (1, 1, 0)
