@@ -59,7 +59,8 @@ test-postgres: setup-dev
 bench: setup-dev
 	env -u DATABASE_URL -u REDIS_URL $(PY) bench/run.py
 	env -u DATABASE_URL -u REDIS_URL $(PY) bench/messaging.py
-	env -u DATABASE_URL -u REDIS_URL $(PY) bench/throughput.py
+	env -u DATABASE_URL -u REDIS_URL $(PY) bench/login.py
+	$(PY) bench/production.py
 
 clean:
 	rm -rf .venv var

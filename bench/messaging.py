@@ -338,7 +338,7 @@ def render(args, r: dict) -> str:
         "",
         "The figures above are in-process, through Django's test client. The inbox's "
         "throughput under a server, as a ratio to a trivial view, is in the section "
-        "written by `bench/throughput.py`.",
+        "written by `bench/production.py` (the production stack).",
         END,
     ]
     return "\n".join(lines) + "\n"
