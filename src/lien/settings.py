@@ -97,6 +97,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "lien.core.context_processors.active_profile",
+                "lien.admission.context_processors.crisis_banner",
                 "lien.messaging.context_processors.messaging",
             ],
         },

@@ -7,6 +7,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from lien.admission.policy import can_control_establishment_crisis
 from lien.core import fragments
 from lien.core.models import Profile
 from lien.core.policy import can_manage_accounts
@@ -45,6 +46,10 @@ def _home_content(request, profile) -> str:
     elif profile.role == Role.STAFF:
         context["classes"] = services.class_summaries(profile.establishment)
         context["manages_accounts"] = can_manage_accounts(request.user, profile.establishment)
+        # The direction: the school's usage statistics and its crisis mode.
+        context["controls_crisis"] = can_control_establishment_crisis(
+            request.user, profile.establishment
+        )
     elif profile.role == Role.OPERATOR:
         context["establishments"] = services.collectivity_summaries(profile.collectivity)
         context["summary_minutes"] = services.SUMMARY_CACHE_SECONDS // 60

@@ -29,6 +29,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from lien.admission import services as crisis
 from lien.messaging import safety, services
 from lien.messaging.models import Attachment, Delivery, Message
 
@@ -95,12 +96,19 @@ def max_files() -> int:
     return settings.LIEN_MESSAGE_MAX_FILES
 
 
-def max_file_bytes() -> int:
-    return settings.LIEN_MESSAGE_MAX_FILE_MB * MEGABYTE
+def max_file_bytes(establishment=None) -> int:
+    """The largest file of a message; less in an establishment in crisis mode."""
+    return max_upload_bytes(establishment, settings.LIEN_MESSAGE_MAX_FILE_MB * MEGABYTE)
 
 
-def max_total_bytes() -> int:
-    return settings.LIEN_MESSAGE_MAX_TOTAL_MB * MEGABYTE
+def max_total_bytes(establishment=None) -> int:
+    return max_upload_bytes(establishment, settings.LIEN_MESSAGE_MAX_TOTAL_MB * MEGABYTE)
+
+
+def max_upload_bytes(establishment, default: int) -> int:
+    if establishment is None:
+        return default
+    return crisis.max_upload_bytes(establishment, default)
 
 
 @dataclass
@@ -198,12 +206,18 @@ def format_size(size: int) -> str:
     return _("%(size)d ko") % {"size": max(1, round(size / 1024))}
 
 
-def check_attachments(files, message: Message | None = None) -> list[CheckedFile]:
-    """Validate uploaded files (and, when `message` is given, the ones it already carries).
+def check_attachments(
+    files, message: Message | None = None, establishment=None
+) -> list[CheckedFile]:
+    """Validate uploaded files (and, when `message` is given, the ones it already carries),
+    under the limits of the establishment (lower in crisis mode).
 
     Raises ValidationError with one French message per problem; returns the checked files.
     """
     files = [upload for upload in files if upload is not None]
+    if establishment is None and message is not None:
+        establishment = message.establishment
+    file_limit, total_limit = max_file_bytes(establishment), max_total_bytes(establishment)
     existing_count, existing_total = _carried(message)
     errors: list[str] = []
     if existing_count + len(files) > max_files():
@@ -214,7 +228,7 @@ def check_attachments(files, message: Message | None = None) -> list[CheckedFile
         if upload.size == 0:
             errors.append(_("Le fichier « %(name)s » est vide.") % {"name": shown})
             continue
-        if upload.size > max_file_bytes():
+        if upload.size > file_limit:
             errors.append(
                 _(
                     "Le fichier « %(name)s » est trop lourd (%(size)s, %(max)d Mo au plus). "
@@ -224,7 +238,7 @@ def check_attachments(files, message: Message | None = None) -> list[CheckedFile
                 % {
                     "name": shown,
                     "size": format_size(upload.size),
-                    "max": max_file_bytes() // MEGABYTE,
+                    "max": file_limit // MEGABYTE,
                 }
             )
             continue
@@ -245,8 +259,8 @@ def check_attachments(files, message: Message | None = None) -> list[CheckedFile
             )
         )
     total = existing_total + sum(upload.size for upload in files)
-    if total > max_total_bytes() and len(checked) == len(files):
-        errors.append(_too_heavy(total))
+    if total > total_limit and len(checked) == len(files):
+        errors.append(_too_heavy(total, total_limit))
     if errors:
         raise ValidationError(errors)
     return checked
@@ -266,11 +280,11 @@ def _too_many() -> str:
     }
 
 
-def _too_heavy(total: int) -> str:
+def _too_heavy(total: int, limit: int) -> str:
     return _(
         "Les pièces jointes pèsent %(size)s au total, %(max)d Mo au plus. Envoyez-les "
         "en plusieurs messages, ou partagez un lien vers les plus gros fichiers."
-    ) % {"size": format_size(total), "max": max_total_bytes() // MEGABYTE}
+    ) % {"size": format_size(total), "max": limit // MEGABYTE}
 
 
 def do_attach(message: Message, files: list[CheckedFile]) -> list[Attachment]:
@@ -296,8 +310,9 @@ def do_attach(message: Message, files: list[CheckedFile]) -> list[Attachment]:
     if count + len(new) > max_files():
         errors.append(_too_many())
     total += sum(checked.size for checked, _digest in new)
-    if total > max_total_bytes():
-        errors.append(_too_heavy(total))
+    limit = max_total_bytes(message.establishment)
+    if total > limit:
+        errors.append(_too_heavy(total, limit))
     if errors:
         raise ValidationError(errors)
     stored: list[str] = []
@@ -416,7 +431,10 @@ class MultipleFileInput(forms.FileInput):
 
 
 class AttachmentsField(forms.FileField):
-    """Several files in one input (Django's documented pattern); cleans to `CheckedFile`s."""
+    """Several files in one input (Django's documented pattern); cleans to `CheckedFile`s,
+    under the limits of `establishment` when the form sets it."""
+
+    establishment = None
 
     default_error_messages = {"invalid": gettext_lazy("Ce fichier n'a pas pu être reçu.")}
 
@@ -438,4 +456,4 @@ class AttachmentsField(forms.FileField):
     def clean(self, data, initial=None):
         uploads = data if isinstance(data, list | tuple) else [data]
         uploads = [super(AttachmentsField, self).clean(upload, initial) for upload in uploads]
-        return check_attachments([upload for upload in uploads if upload])
+        return check_attachments([upload for upload in uploads if upload], None, self.establishment)

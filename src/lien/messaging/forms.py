@@ -68,21 +68,22 @@ class ComposeForm(forms.Form):
     )
     attachments = AttachmentsField()
 
-    def __init__(self, *args, list_choices, people_scope, **kwargs):
+    def __init__(self, *args, list_choices, people_scope, establishment=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.list_choices = {choice.key: choice for choice in list_choices}
         self.people_scope = people_scope
         self.chosen_lists: list[compose.ListChoice] = []
         self.chosen_people: list = []
         field = self.fields["attachments"]
+        field.establishment = establishment  # its limits, lower in crisis mode
         field.help_text = " ".join(
             [
                 str(field.help_text),
                 _("%(count)d fichiers au plus, %(file_mb)d Mo chacun, %(total_mb)d Mo en tout.")
                 % {
                     "count": max_files(),
-                    "file_mb": max_file_bytes() // MEGABYTE,
-                    "total_mb": max_total_bytes() // MEGABYTE,
+                    "file_mb": max_file_bytes(establishment) // MEGABYTE,
+                    "total_mb": max_total_bytes(establishment) // MEGABYTE,
                 },
             ]
         )

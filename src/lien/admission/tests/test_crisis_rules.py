@@ -146,3 +146,12 @@ def test_the_banner_shows_the_crisis_of_the_profile_in_use(cast, evening_hours_f
     assert banner_for(cast.a.teacher)["active_crisis"].reasons == ("Fermeture des écoles",)
     assert banner_for(cast.b.teacher)["active_crisis"] is None
     assert banner_for(cast.operator)["active_crisis"] is None
+
+
+def test_every_page_of_the_school_in_crisis_shows_the_banner(
+    cast, login, evening_hours_for_parents
+):
+    banner = "Mode crise en cours : Fermeture des écoles"
+    assert banner in login(cast.a.teacher).get(reverse("home:index")).content.decode()
+    assert banner in login(cast.a.teacher).get(reverse("messaging:inbox")).content.decode()
+    assert banner not in login(cast.b.teacher).get(reverse("home:index")).content.decode()

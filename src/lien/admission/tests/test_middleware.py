@@ -89,6 +89,9 @@ def test_the_second_in_line_waits_for_the_first(cast, client_for, admission_stat
         "1",
         sign_ticket(PriorityClass.STAFF, 1),  # a genuine teacher's ticket, shown by a parent
     ],
+    # Stable names: signed values change with the clock, and every pytest-xdist worker must
+    # collect the same tests.
+    ids=["other-salt", "other-key", "unsigned", "bare-number", "teachers-ticket"],
 )
 def test_a_forged_ticket_does_not_jump_the_line(
     cast, client_for, admission_state, saturated, forged

@@ -4,6 +4,7 @@ from django.urls import reverse
 from lien.core import fragments
 from lien.core.models import Profile
 from lien.tests.factories import UserFactory
+from lien.tests.world import resolve
 
 URL = reverse("home:index")
 
@@ -124,3 +125,17 @@ def test_tutor_page_queries_do_not_grow_with_the_number_of_pupils(cast, login):
         body = client.get(URL).content.decode()
     assert cast.a.other_class_student.user.get_full_name() in body
     assert len(four_pupils.captured_queries) == len(one_pupil.captured_queries)
+
+
+@pytest.mark.parametrize("who", ["operator", "a.direction"])
+def test_operators_and_the_direction_find_statistics_and_crisis_mode(cast, home, who):
+    body = home(resolve(cast, who)).content.decode()
+    assert reverse("usage:statistics") in body
+    assert reverse("admission:crisis") in body
+
+
+@pytest.mark.parametrize("who", ["a.teacher", "a.school_life", "a.parent", "a.student"])
+def test_others_are_not_offered_statistics_nor_crisis_mode(cast, home, who):
+    body = home(resolve(cast, who)).content.decode()
+    assert reverse("usage:statistics") not in body
+    assert reverse("admission:crisis") not in body

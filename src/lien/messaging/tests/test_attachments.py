@@ -306,3 +306,23 @@ def test_the_field_include_shows_the_errors_and_the_draft_files(cast, media_root
     assert '<label for="id_attachments">Pièces jointes</label>' in html
     assert 'id="id_attachments_error" role="alert">Le fichier « x.pdf » est vide.' in html
     assert f'href="/messagerie/pieces-jointes/{attached.code}/"' in html
+
+
+def test_a_crisis_mode_lowers_the_limit_for_its_establishment_only(cast, settings):
+    from lien.admission.services import CrisisSettings, check_start_crisis
+
+    settings.LIEN_MESSAGE_MAX_FILE_MB = 10
+    check_start_crisis(
+        cast.operator.user,
+        cast.a.establishment,
+        CrisisSettings(reason="Fermeture des écoles", max_upload_mb=1),
+    )
+    two_megabytes = files.PDF + b"0" * (2 * MB)
+    with pytest.raises(ValidationError) as refused:
+        attachments.check_attachments(
+            [upload("cours.pdf", two_megabytes)], establishment=cast.a.establishment
+        )
+    assert "1 Mo au plus" in messages_of(refused)[0]
+    assert attachments.check_attachments(
+        [upload("cours.pdf", two_megabytes)], establishment=cast.b.establishment
+    )

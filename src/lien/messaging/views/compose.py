@@ -226,6 +226,7 @@ def _form_kwargs(request, composition: Composition) -> dict:
     extra_people = [composition.in_reply_to.sender_id] if composition.in_reply_to else []
     return {
         "list_choices": choices,
+        "establishment": composition.establishment,
         "people_scope": helpers.people_scope(composition.establishment, extra_people),
     }
 

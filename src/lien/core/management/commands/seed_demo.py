@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from lien.core.demo import SchoolBuilder
 from lien.core.models import Collectivity, Establishment, ParentLink, Profile, TutorLink
+from lien.usage.demo import seed_demo_usage
 
 DEMO_PASSWORD = "Lien-demo-2026"
 LYCEE_UAI = "0459990X"
@@ -124,6 +125,9 @@ class Command(BaseCommand):
         demo_users.append(tutor_user)
 
         self.activate_some(demo_users, demo_hash)
+        # A month of usage, so that the statistics pages have something to show.
+        for collectivity in (region, department):
+            seed_demo_usage(collectivity)
 
     def staff(self, builder, establishment, function, username, first, last, demo_users):
         user = builder.create_users([_spec(username, first, last)], with_email=True)[0]
