@@ -272,6 +272,14 @@ LIEN_MESSAGES_PER_HOUR = {
     "operator": _adults_per_hour,
 }
 
+# Cahier de textes: a class's day of homework above this many minutes shows a warning.
+LIEN_HOMEWORK_DAILY_MINUTES_WARNING = envint("LIEN_HOMEWORK_DAILY_MINUTES_WARNING", 90)
+
+# Online assignments: what a pupil may hand in at once (a crisis mode may lower the sizes).
+LIEN_ASSIGNMENT_MAX_FILE_MB = envint("LIEN_ASSIGNMENT_MAX_FILE_MB", 20)
+LIEN_ASSIGNMENT_MAX_TOTAL_MB = envint("LIEN_ASSIGNMENT_MAX_TOTAL_MB", 50)
+LIEN_ASSIGNMENT_MAX_FILES = envint("LIEN_ASSIGNMENT_MAX_FILES", 10)
+
 # Usage statistics: without Redis, each process adds its counters to the database this often
 # (0: only when the flush_usage task runs) or when it holds this many keys.
 LIEN_USAGE_FLUSH_SECONDS = envint("LIEN_USAGE_FLUSH_SECONDS", 60)

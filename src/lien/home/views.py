@@ -8,12 +8,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from lien.admission.policy import can_control_establishment_crisis
+from lien.assignments import services as assignments
 from lien.core import fragments
 from lien.core.models import Profile
 from lien.core.policy import can_manage_accounts
 from lien.core.profiles import active_profile, choose_profile
 from lien.core.templatetags.page_parts import account_nav_piece
 from lien.home import services
+from lien.homework import services as homework
+from lien.news import services as news
 
 Role = Profile.Role
 
@@ -31,11 +34,18 @@ def index(request):
     content = fragments.cached(
         request, piece.name, partial(_home_content, request, profile), piece.vary, True
     )
-    return render(request, "home/page.html", {"content": content})
+    # Flash messages come and go at their own times: never in the cached content.
+    flashes = news.active_flashes(request.user, profile)
+    return render(request, "home/page.html", {"content": content, "flashes": flashes})
 
 
 def _home_content(request, profile) -> str:
-    context = {"profile": profile}
+    context = {
+        "profile": profile,
+        "news_items": news.home_items(request.user, profile),
+        "home_todo": homework.home_todo(profile),
+        "home_assignments": assignments.home_assignments(profile),
+    }
     if profile.role == Role.STUDENT:
         context["overview"] = services.student_overview(profile)
     elif profile.role == Role.PARENT:
