@@ -61,6 +61,7 @@ bench: setup-dev
 	env -u DATABASE_URL -u REDIS_URL $(PY) bench/messaging.py
 	env -u DATABASE_URL -u REDIS_URL $(PY) bench/login.py
 	$(PY) bench/production.py
+	env -u DATABASE_URL -u REDIS_URL $(PY) bench/surge.py
 
 clean:
 	rm -rf .venv var

@@ -1,3 +1,4 @@
+import time
 from functools import partial
 
 from django.contrib import messages
@@ -14,7 +15,7 @@ from lien.core.models import Profile
 from lien.core.policy import can_manage_accounts
 from lien.core.profiles import active_profile, choose_profile
 from lien.core.templatetags.page_parts import account_nav_piece
-from lien.home import services
+from lien.home import feed, services
 from lien.homework import services as homework
 from lien.news import services as news
 
@@ -29,19 +30,27 @@ def index(request):
     profile = active_profile(request)
     if profile is None:
         return render(request, "home/no_profile.html", status=200)
-    piece = fragments.Piece("home", (profile.code, request.GET.get("enfant", "")), True)
-    fragments.prefetch(request, [account_nav_piece(request), piece])
+    feed_page = feed.page_number(request.GET.get(feed.PAGE_PARAM))
+    piece = fragments.Piece("home", (profile.code, request.GET.get("enfant", ""), feed_page), True)
+    # Flash messages start and end at their own times: kept apart, for the current minute.
+    flashes_piece = fragments.Piece("flashes", (profile.code, int(time.time() // 60)))
+    fragments.prefetch(request, [account_nav_piece(request), piece, flashes_piece])
     content = fragments.cached(
-        request, piece.name, partial(_home_content, request, profile), piece.vary, True
+        request, piece.name, partial(_home_content, request, profile, feed_page), piece.vary, True
     )
-    # Flash messages come and go at their own times: never in the cached content.
-    flashes = news.active_flashes(request.user, profile)
+    flashes = fragments.cached(
+        request,
+        flashes_piece.name,
+        partial(news.active_flashes, request.user, profile),
+        flashes_piece.vary,
+    )
     return render(request, "home/page.html", {"content": content, "flashes": flashes})
 
 
-def _home_content(request, profile) -> str:
+def _home_content(request, profile, feed_page: int = 1) -> str:
     context = {
         "profile": profile,
+        "whats_new": feed.whats_new(request.user, profile, feed_page),
         "news_items": news.home_items(request.user, profile),
         "home_todo": homework.home_todo(profile),
         "home_assignments": assignments.home_assignments(profile),
