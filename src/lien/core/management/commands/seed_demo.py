@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from lien.core.demo import SchoolBuilder
 from lien.core.models import Collectivity, Establishment, ParentLink, Profile, TutorLink
+from lien.home.demo import seed_class_work
 from lien.usage.demo import seed_demo_usage
 
 DEMO_PASSWORD = "Lien-demo-2026"
@@ -128,6 +129,9 @@ class Command(BaseCommand):
         # A month of usage, so that the statistics pages have something to show.
         for collectivity in (region, department):
             seed_demo_usage(collectivity)
+        # Homework, assignments and news, so that pupils and parents find some.
+        for establishment in (lycee, college):
+            seed_class_work(establishment)
 
     def staff(self, builder, establishment, function, username, first, last, demo_users):
         user = builder.create_users([_spec(username, first, last)], with_email=True)[0]
