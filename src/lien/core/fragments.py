@@ -117,4 +117,13 @@ def cached(
         value = compute()
         if key:
             cache.set(key, value, FRAGMENT_SECONDS)
+            _read_again_if_touched(request)
     return value
+
+
+def _read_again_if_touched(request: HttpRequest) -> None:
+    """Building a piece may have written for this user (opening a message marks it read): the
+    rest of the page is then read under their new version, not shown as it was before."""
+    if cache.get(_version_key(request.user.pk)) != request._lien_content_version:  # type: ignore[attr-defined]
+        request._lien_content_version = None  # type: ignore[attr-defined]
+        request._lien_fragments = {}  # type: ignore[attr-defined]

@@ -155,3 +155,11 @@ def test_the_language_is_part_of_the_cached_page(cast, login):
     assert "Boîte de réception" in page(client)
     client.cookies["django_language"] = "en"
     assert "Inbox" in page(client)
+
+
+def test_opening_an_unread_message_shows_the_badge_without_it_at_once(cast, login):
+    message = send(cast.a.teacher, cast.a.parent, subject="Cantine")
+    client = login(cast.a.parent)
+    assert '<span class="badge">1<span class="visually-hidden"> non lu</span>' in page(client)
+    opened = page(client, message_url(message))
+    assert "non lu</span>" not in opened  # neither the header nor the side navigation
