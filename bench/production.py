@@ -486,7 +486,8 @@ def render_throughput(args, data: dict, results: list[dict]) -> str:
             "How: the home page, the inbox listing, a message, the header and the unread badge "
             "are cached per user under a content version that every write touching that user's "
             "pages replaces (`lien/core/fragments.py`); a page seen again costs the session, the "
-            "user, one cache read for the version and one per piece. A page after a change is "
+            "user, one cache read for the version and one for all its pieces (the home page "
+            "also reads the profile and its flash messages). A page after a change is "
             "built again (the message page reads and marks the thread, about 15 queries).",
             "",
         ]
