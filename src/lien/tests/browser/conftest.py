@@ -1,3 +1,4 @@
+import io
 import os
 import shutil
 from pathlib import Path
@@ -15,6 +16,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 SCREENSHOTS = Path(__file__).resolve().parents[4] / "screenshots"
+PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture(scope="session")
@@ -36,7 +38,7 @@ def browser():
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(locale="fr-FR", viewport={"width": 390, "height": 844})
+    context = browser.new_context(locale="fr-FR", viewport=PHONE)
     page = context.new_page()
     yield page
     context.close()
@@ -52,3 +54,29 @@ def screenshot(page):
         return path
 
     return take
+
+
+@pytest.fixture
+def other_page(browser):
+    """Another browser (its own cookies), phone-sized too: `other_page()` opens one."""
+    contexts = []
+
+    def open_page():
+        context = browser.new_context(locale="fr-FR", viewport=PHONE, accept_downloads=True)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+def small_pdf(text: str) -> bytes:
+    """A one-page PDF holding `text`, to upload."""
+    from reportlab.pdfgen import canvas
+
+    buffer = io.BytesIO()
+    document = canvas.Canvas(buffer)
+    document.drawString(72, 720, text)
+    document.save()
+    return buffer.getvalue()

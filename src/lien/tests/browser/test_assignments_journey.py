@@ -2,51 +2,27 @@
 receipt; their parent finds the same receipt; the teacher sees who handed in and returns
 feedback with a mark; the pupil reads it (and the message telling them)."""
 
-import io
 import re
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from reportlab.pdfgen import canvas
 
 from lien.assignments import services
 from lien.assignments.models import Submission
 from lien.core.models import TeachingAssignment
-from lien.tests.browser.conftest import SCREENSHOTS
+from lien.tests.browser.conftest import PHONE, SCREENSHOTS, small_pdf
 from lien.tests.browser.test_role_journeys import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PHONE = {"width": 390, "height": 844}
 FILE_NAME = "Exercices page 84.pdf"
-
-
-def small_pdf() -> bytes:
-    buffer = io.BytesIO()
-    document = canvas.Canvas(buffer)
-    document.drawString(72, 720, "Exercice 12 : x = 4. Exercice 13 : aire = 12 cm².")
-    document.save()
-    return buffer.getvalue()
+ANSWERS = "Exercice 12 : x = 4. Exercice 13 : aire = 12 cm²."
 
 
 @pytest.fixture(autouse=True)
 def media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture
-def other_page(browser):
-    contexts = []
-
-    def open_page():
-        context = browser.new_context(locale="fr-FR", viewport=PHONE)
-        contexts.append(context)
-        return context.new_page()
-
-    yield open_page
-    for context in contexts:
-        context.close()
 
 
 def fits_the_phone(page) -> bool:
@@ -79,7 +55,13 @@ def test_a_pupil_hands_in_the_parent_sees_the_receipt_the_teacher_returns_feedba
     assert "Rédigez au propre" in page.locator("main").inner_text()
     page.get_by_role("link", name="Rendre mon devoir").click()
     page.get_by_label("Vos fichiers").set_input_files(
-        files=[{"name": FILE_NAME, "mimeType": "application/pdf", "buffer": small_pdf()}]
+        files=[
+            {
+                "name": FILE_NAME,
+                "mimeType": "application/pdf",
+                "buffer": small_pdf(ANSWERS),
+            }
+        ]
     )
     assert fits_the_phone(page)
     screenshot("assignments-submit-phone")

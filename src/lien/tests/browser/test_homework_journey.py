@@ -11,12 +11,10 @@ from icalendar import Calendar
 
 from lien.core.models import TeachingAssignment
 from lien.homework.models import CalendarFeed, LogEntry, WorkDone
-from lien.tests.browser.conftest import SCREENSHOTS
+from lien.tests.browser.conftest import PHONE, SCREENSHOTS
 from lien.tests.browser.test_role_journeys import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture(autouse=True)
@@ -33,20 +31,6 @@ def school(cast):
     a.year.save()
     TeachingAssignment.objects.create(teacher=a.teacher, subject=a.subject, school_class=a.class_b)
     return a
-
-
-@pytest.fixture
-def other_page(browser):
-    contexts = []
-
-    def open_page():
-        context = browser.new_context(locale="fr-FR", viewport=PHONE)
-        contexts.append(context)
-        return context.new_page()
-
-    yield open_page
-    for context in contexts:
-        context.close()
 
 
 def test_a_teacher_gives_homework_to_two_classes_and_a_pupil_ticks_it(

@@ -2,30 +2,19 @@
 2nde A with a PDF; a parent sees the unread badge, reads, downloads the file and replies; the
 teacher sees who read and the reply; a parent of another class finds nothing."""
 
-import io
 from pathlib import Path
 
 import pytest
-from reportlab.pdfgen import canvas
 
 from lien.core.models import ParentLink, Profile
 from lien.messaging.models import Message
-from lien.tests.browser.conftest import SCREENSHOTS
+from lien.tests.browser.conftest import PHONE, SCREENSHOTS, small_pdf
 from lien.tests.browser.test_role_journeys import log_in
 from lien.tests.factories import make_profile
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PHONE = {"width": 390, "height": 844}
 FILE_NAME = "Autorisation sortie musée.pdf"
-
-
-def small_pdf() -> bytes:
-    buffer = io.BytesIO()
-    document = canvas.Canvas(buffer)
-    document.drawString(72, 720, "Autorisation de sortie au musée — à signer.")
-    document.save()
-    return buffer.getvalue()
 
 
 @pytest.fixture(autouse=True)
@@ -33,25 +22,10 @@ def media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
-@pytest.fixture
-def other_page(browser):
-    """A second browser (its own cookies), phone-sized too."""
-    contexts = []
-
-    def open_page():
-        context = browser.new_context(locale="fr-FR", viewport=PHONE, accept_downloads=True)
-        contexts.append(context)
-        return context.new_page()
-
-    yield open_page
-    for context in contexts:
-        context.close()
-
-
 def test_a_teacher_writes_to_class_parents_with_a_file_and_a_parent_replies(
     page, other_page, live_server, cast, screenshot, tmp_path
 ):
-    pdf = small_pdf()
+    pdf = small_pdf("Autorisation de sortie au musée — à signer.")
     server = live_server.url
 
     # The teacher writes to « Parents de 2nde A » with a PDF.

@@ -8,27 +8,11 @@ import pytest
 from lien.core.models import ParentLink, Profile
 from lien.messaging.models import Delivery
 from lien.news.models import NewsItem
-from lien.tests.browser.conftest import SCREENSHOTS
+from lien.tests.browser.conftest import PHONE, SCREENSHOTS
 from lien.tests.browser.test_role_journeys import log_in
 from lien.tests.factories import make_profile
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PHONE = {"width": 390, "height": 844}
-
-
-@pytest.fixture
-def other_page(browser):
-    contexts = []
-
-    def open_page():
-        context = browser.new_context(locale="fr-FR", viewport=PHONE)
-        contexts.append(context)
-        return context.new_page()
-
-    yield open_page
-    for context in contexts:
-        context.close()
 
 
 def missing_rows(shown) -> list[str]:
